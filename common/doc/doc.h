@@ -1,0 +1,220 @@
+/*
+ * One document model for YAML and JSON.
+ *
+ * A parsed stream is a struct doc: an arena and the root node of each
+ * document in it. Nodes are scalars (with their resolved kind, original
+ * text, tag and style), sequences and ordered maps. Everything a doc holds
+ * lives in its arena and dies with doc_free(); doc_copy() moves a subtree
+ * into another arena. Nodes are not thread-safe; a doc has one owner.
+ *
+ * Scalars keep their text exactly as written (after YAML unescaping), so
+ * "1.0", "0x1F" and "010" survive a round trip; the kind says how the
+ * text resolves (YAML 1.2 core schema, as kustomize's YAML library does).
+ */
+#ifndef FLINT_DOC_H
+#define FLINT_DOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/err.h"
+
+enum doc_kind {
+	DOC_NULL,
+	DOC_BOOL,
+	DOC_INT,
+	DOC_FLOAT,
+	DOC_STR,
+	DOC_SEQ,
+	DOC_MAP,
+};
+
+/* How a node was written; the emitters use it as a hint. */
+enum doc_style {
+	DOC_STYLE_ANY = 0, /* built in code: the emitter chooses */
+	DOC_STYLE_PLAIN,
+	DOC_STYLE_SINGLE,
+	DOC_STYLE_DOUBLE,
+	DOC_STYLE_LITERAL,
+	DOC_STYLE_FOLDED,
+	DOC_STYLE_FLOW, /* collections written [a, b] or {a: b} */
+};
+
+struct doc_node;
+
+struct doc_pair {
+	struct doc_node *key; /* a scalar, almost always DOC_STR */
+	struct doc_node *value;
+};
+
+struct doc_node {
+	uint8_t kind;  /* enum doc_kind */
+	uint8_t style; /* enum doc_style */
+	uint32_t line; /* 1-based source position, 0 when built in code */
+	uint32_t col;
+	const char *tag; /* explicit tag ("!!str", "!foo") or NULL */
+	union {
+		struct {
+			const char *ptr; /* NUL-terminated, arena-owned */
+			size_t len;
+		} str; /* every scalar kind, DOC_NULL included */
+		struct {
+			struct doc_node **items;
+			size_t n, cap;
+		} seq;
+		struct {
+			struct doc_pair *items;
+			size_t n, cap;
+		} map;
+	} u;
+};
+
+/* Limits against hostile input; zero fields take the defaults. */
+struct doc_limits {
+	size_t max_bytes;   /* input size (default 64 MiB) */
+	unsigned max_depth; /* nesting depth (default 256) */
+	size_t max_nodes;   /* nodes incl. alias expansion (default 8 Mi) */
+};
+
+struct doc;
+
+/* ---- streams ---------------------------------------------------------- */
+
+/*
+ * Parses a YAML stream of zero or more documents. Anchors, aliases and
+ * "<<" merge keys are resolved; aliases count against max_nodes, so a
+ * billion-laughs input fails with ERR_LIMIT. Syntax errors are
+ * ERR_INVALID with "line L, column C" in the message. The caller owns
+ * *out and frees it with doc_free().
+ */
+int doc_parse_yaml(struct doc **out, const char *text, size_t len,
+    const struct doc_limits *lim, struct err *err);
+
+/* Parses one JSON text (RFC 8259) into the same model. */
+int doc_parse_json(struct doc **out, const char *text, size_t len,
+    const struct doc_limits *lim, struct err *err);
+
+/* An empty doc (no documents) with its own arena, for building. */
+struct doc *doc_new(void);
+void doc_free(struct doc *d);
+struct arena *doc_arena(const struct doc *d);
+size_t doc_count(const struct doc *d);
+/* The i-th document's root (borrowed); NULL past the end. */
+struct doc_node *doc_root(const struct doc *d, size_t i);
+/* Appends a root that lives in d's arena. */
+void doc_add_root(struct doc *d, struct doc_node *root);
+
+/* ---- emitting --------------------------------------------------------- */
+
+/*
+ * Appends node as block YAML the way kubectl and kustomize print it:
+ * two-space indent, "- " items at the parent key's indent, strings quoted
+ * only where a plain scalar would change meaning, literal blocks for
+ * multi-line strings. Ends with a newline. Returns -1 only when the
+ * buffer's cap is hit (ERR_LIMIT).
+ */
+int doc_emit_yaml(struct buf *out, const struct doc_node *node,
+    struct err *err);
+
+/* Every document of d, separated by "---\n". */
+int doc_emit_yaml_stream(struct buf *out, const struct doc *d, struct err *err);
+
+enum doc_json_flags {
+	DOC_JSON_INDENT = 1 << 0, /* two-space indent, as kubectl -o json */
+};
+
+/* Appends node as JSON (compact unless DOC_JSON_INDENT). Non-finite
+ * floats are ERR_INVALID. */
+int doc_emit_json(struct buf *out, const struct doc_node *node, unsigned flags,
+    struct err *err);
+
+/* ---- building and editing (all allocations in arena a) ------------------ */
+
+struct doc_node *doc_new_null(struct arena *a);
+struct doc_node *doc_new_bool(struct arena *a, bool v);
+struct doc_node *doc_new_int(struct arena *a, int64_t v);
+struct doc_node *doc_new_float(struct arena *a, double v);
+/* A string scalar holding a copy of n bytes at p. */
+struct doc_node *doc_new_str(struct arena *a, const char *p, size_t n);
+/* A scalar whose kind is resolved from plain text as YAML would. */
+struct doc_node *doc_new_plain(struct arena *a, const char *p, size_t n);
+struct doc_node *doc_new_seq(struct arena *a);
+struct doc_node *doc_new_map(struct arena *a);
+
+/* Resolves plain (unquoted) scalar text to a kind: null, bool, int,
+ * float or str, per the YAML 1.2 core schema. */
+enum doc_kind doc_resolve_plain(const char *p, size_t n);
+
+void doc_seq_append(struct arena *a, struct doc_node *seq,
+    struct doc_node *item);
+/* Inserts at index i (0..n); returns -1 if i is out of range. */
+int doc_seq_insert(struct arena *a, struct doc_node *seq, size_t i,
+    struct doc_node *item);
+/* Removes index i; returns -1 if out of range. */
+int doc_seq_remove(struct doc_node *seq, size_t i);
+
+/* The value under a string key, or NULL. */
+struct doc_node *doc_map_find(const struct doc_node *map, const char *key,
+    size_t keylen);
+/* Like doc_map_find() with a NUL-terminated key. */
+struct doc_node *doc_map_get(const struct doc_node *map, const char *key);
+/* Replaces the value under key, or appends the pair at the end. */
+void doc_map_set(struct arena *a, struct doc_node *map, const char *key,
+    size_t keylen, struct doc_node *value);
+/* Removes key; returns true if it was there. Keeps the others' order. */
+bool doc_map_delete(struct doc_node *map, const char *key, size_t keylen);
+
+/* ---- reading scalars ---------------------------------------------------- */
+
+bool doc_is_scalar(const struct doc_node *n);
+/* The scalar's text; NULL for collections. */
+const char *doc_str(const struct doc_node *n);
+/* Integer value of a DOC_INT (decimal, 0x, 0o); -1 with ERR_INVALID
+ * otherwise. */
+int doc_get_int(int64_t *out, const struct doc_node *n, struct err *err);
+int doc_get_float(double *out, const struct doc_node *n, struct err *err);
+int doc_get_bool(bool *out, const struct doc_node *n, struct err *err);
+
+/* ---- whole-tree operations --------------------------------------------- */
+
+/* Deep copy of n into arena a (tags, styles and positions kept). */
+struct doc_node *doc_copy(struct arena *a, const struct doc_node *n);
+
+/* Structural equality: same kinds, scalars equal by value (1 == 1.0 is
+ * false: kinds differ; 0x10 == 16 is true), sequences in order, maps as
+ * unordered key sets. */
+bool doc_equal(const struct doc_node *x, const struct doc_node *y);
+
+/* ---- paths (RFC 6901 JSON Pointer: "/spec/template/0", "~1" = "/") ----- */
+
+/* The node at ptr, or NULL when missing ("" is root). ERR_INVALID for a
+ * malformed pointer is reported as NULL too. */
+struct doc_node *doc_ptr_find(const struct doc_node *root, const char *ptr);
+
+/* Sets the node at ptr, creating missing maps on the way; "-" appends to
+ * a sequence. ERR_INVALID when the path crosses a scalar or a bad index;
+ * ERR_NOTFOUND when a sequence index is past the end. */
+int doc_ptr_set(struct arena *a, struct doc_node **root, const char *ptr,
+    struct doc_node *value, struct err *err);
+
+/* Deletes the node at ptr; ERR_NOTFOUND when missing. */
+int doc_ptr_delete(struct doc_node *root, const char *ptr, struct err *err);
+
+/* ---- patches ------------------------------------------------------------ */
+
+/* RFC 7386 JSON merge patch of patch onto *target (replaced in place;
+ * the result may share nodes with patch). */
+void doc_merge_patch(struct arena *a, struct doc_node **target,
+    const struct doc_node *patch);
+
+/* RFC 6902 JSON patch: ops is a sequence of {op, path, value, from}.
+ * Applies all or nothing to *root: on error *root is unchanged.
+ * ERR_INVALID for a malformed op, ERR_NOTFOUND for a missing path,
+ * ERR_CONFLICT for a failed "test". */
+int doc_json_patch(struct arena *a, struct doc_node **root,
+    const struct doc_node *ops, struct err *err);
+
+#endif /* FLINT_DOC_H */

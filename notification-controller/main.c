@@ -1,0 +1,41 @@
+/*
+ * notification-controller: starts, logs, and exits cleanly on SIGTERM. Its
+ * reconcilers for Provider, Alert and Receiver are not built yet, and it says
+ * so in its log rather than pretending to work.
+ */
+#include <stdlib.h>
+
+#include "core/daemon.h"
+
+static const char *bus_events = "tcp://127.0.0.1:9796";
+static const char *bus_reconcile = "tcp://127.0.0.1:9797";
+static int concurrent = 4;
+
+static struct daemon d = { .name = "notification-controller",
+	.log_level = "info" };
+
+static const struct flag table[] = {
+	FLAG_INT("concurrent", &concurrent, 1, 256,
+	    "The number of concurrent reconciles."),
+	FLAG_STR("log-level", &d.log_level,
+	    "Log verbosity: error, info or debug."),
+	FLAG_STR("bus-events", &bus_events,
+	    "Where to receive events (nng PULL, listens)."),
+	FLAG_STR("bus-reconcile", &bus_reconcile,
+	    "Where to push reconcile requests (nng PUSH, dials)."),
+};
+
+int
+main(int argc, char **argv)
+{
+	int rv = daemon_init(&d, table, sizeof(table) / sizeof(table[0]), argc,
+	    argv);
+
+	if (rv != 0)
+		return rv == 1 ? EXIT_SUCCESS : 2;
+	log_info(&d.log, "starting notification-controller");
+	log_error(&d.log, NULL,
+	    "reconcilers for Provider, Alert and Receiver are not implemented yet; waiting for SIGTERM");
+	daemon_wait(&d);
+	return EXIT_SUCCESS;
+}
