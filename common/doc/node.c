@@ -482,15 +482,18 @@ doc_map_get(const struct doc_node *map, const char *key)
 	return doc_map_find(map, key, strlen(key));
 }
 
+/* Like seq_reserve(), for one more pair. */
 static void
 map_reserve(struct arena *a, struct doc_node *map)
 {
+	size_t need = map->u.map.n + 1, cap;
 	struct doc_pair *items;
-	size_t cap;
 
-	if (map->u.map.n < map->u.map.cap)
+	if (need <= map->u.map.cap)
 		return;
 	cap = map->u.map.cap < SEQ_MIN_CAP ? SEQ_MIN_CAP : map->u.map.cap * 2;
+	if (cap < need)
+		cap = need;
 	items = arena_calloc(a, cap, sizeof(*items));
 	if (map->u.map.n > 0)
 		memcpy(items, map->u.map.items, map->u.map.n * sizeof(*items));
