@@ -136,6 +136,8 @@ int doc_emit_json(struct buf *out, const struct doc_node *node, unsigned flags,
 struct doc_node *doc_new_null(struct arena *a);
 struct doc_node *doc_new_bool(struct arena *a, bool v);
 struct doc_node *doc_new_int(struct arena *a, int64_t v);
+/* Shortest text that reads back as v, with ".0" added where it would
+ * otherwise resolve as an int; ".inf", "-.inf", ".nan" if not finite. */
 struct doc_node *doc_new_float(struct arena *a, double v);
 /* A string scalar holding a copy of n bytes at p. */
 struct doc_node *doc_new_str(struct arena *a, const char *p, size_t n);
@@ -148,6 +150,7 @@ struct doc_node *doc_new_map(struct arena *a);
  * float or str, per the YAML 1.2 core schema. */
 enum doc_kind doc_resolve_plain(const char *p, size_t n);
 
+/* Appends item; BUG() if seq is not a sequence. */
 void doc_seq_append(struct arena *a, struct doc_node *seq,
     struct doc_node *item);
 /* Inserts at index i (0..n); returns -1 if i is out of range. */
@@ -156,12 +159,15 @@ int doc_seq_insert(struct arena *a, struct doc_node *seq, size_t i,
 /* Removes index i; returns -1 if out of range. */
 int doc_seq_remove(struct doc_node *seq, size_t i);
 
-/* The value under a string key, or NULL. */
+/* The value under a string key, or NULL (also when map is NULL or not a
+ * map). Keys match by their text whatever their scalar kind, as
+ * kustomize's lookups do: a YAML key written 1 is found as "1". */
 struct doc_node *doc_map_find(const struct doc_node *map, const char *key,
     size_t keylen);
 /* Like doc_map_find() with a NUL-terminated key. */
 struct doc_node *doc_map_get(const struct doc_node *map, const char *key);
-/* Replaces the value under key, or appends the pair at the end. */
+/* Replaces the value under key, or appends the pair at the end; BUG() if
+ * map is not a map. */
 void doc_map_set(struct arena *a, struct doc_node *map, const char *key,
     size_t keylen, struct doc_node *value);
 /* Removes key; returns true if it was there. Keeps the others' order. */
@@ -172,9 +178,12 @@ bool doc_map_delete(struct doc_node *map, const char *key, size_t keylen);
 bool doc_is_scalar(const struct doc_node *n);
 /* The scalar's text; NULL for collections. */
 const char *doc_str(const struct doc_node *n);
-/* Integer value of a DOC_INT (decimal, 0x, 0o); -1 with ERR_INVALID
- * otherwise. */
+/* Integer value of a DOC_INT in any form doc_resolve_plain() accepts
+ * (decimal, 0x, 0o, 0b, a leading 0 for octal, underscores); -1 with
+ * ERR_INVALID for other kinds and for values outside int64. */
 int doc_get_int(int64_t *out, const struct doc_node *n, struct err *err);
+/* Value of a DOC_FLOAT (".inf", ".nan" included) or of a DOC_INT, which
+ * converts; ERR_INVALID otherwise. */
 int doc_get_float(double *out, const struct doc_node *n, struct err *err);
 int doc_get_bool(bool *out, const struct doc_node *n, struct err *err);
 
@@ -185,7 +194,8 @@ struct doc_node *doc_copy(struct arena *a, const struct doc_node *n);
 
 /* Structural equality: same kinds, scalars equal by value (1 == 1.0 is
  * false: kinds differ; 0x10 == 16 is true), sequences in order, maps as
- * unordered key sets. */
+ * unordered key sets. NaN equals NaN, so a tree always equals its copy.
+ * Tags and styles are not compared. */
 bool doc_equal(const struct doc_node *x, const struct doc_node *y);
 
 /* ---- paths (RFC 6901 JSON Pointer: "/spec/template/0", "~1" = "/") ----- */
@@ -194,8 +204,9 @@ bool doc_equal(const struct doc_node *x, const struct doc_node *y);
  * malformed pointer is reported as NULL too. */
 struct doc_node *doc_ptr_find(const struct doc_node *root, const char *ptr);
 
-/* Sets the node at ptr, creating missing maps on the way; "-" appends to
- * a sequence. ERR_INVALID when the path crosses a scalar or a bad index;
+/* Sets the node at ptr, creating missing maps on the way (a null on the
+ * way becomes a map too); "-" appends to a sequence, and on the way
+ * appends a new map. ERR_INVALID when the path crosses a scalar or a bad index;
  * ERR_NOTFOUND when a sequence index is past the end. */
 int doc_ptr_set(struct arena *a, struct doc_node **root, const char *ptr,
     struct doc_node *value, struct err *err);
@@ -205,13 +216,16 @@ int doc_ptr_delete(struct doc_node *root, const char *ptr, struct err *err);
 
 /* ---- patches ------------------------------------------------------------ */
 
-/* RFC 7386 JSON merge patch of patch onto *target (replaced in place;
- * the result may share nodes with patch). */
+/* RFC 7386 JSON merge patch of patch onto *target (edited in place, or
+ * replaced). What is taken from patch is copied into a, so patch may live
+ * in another arena and be freed first. */
 void doc_merge_patch(struct arena *a, struct doc_node **target,
     const struct doc_node *patch);
 
 /* RFC 6902 JSON patch: ops is a sequence of {op, path, value, from}.
- * Applies all or nothing to *root: on error *root is unchanged.
+ * Applies all or nothing to *root: on error *root is unchanged; on
+ * success *root is a new tree in a (the ops run on a copy), so pointers
+ * into the old tree do not see the result. Values are copied from ops.
  * ERR_INVALID for a malformed op, ERR_NOTFOUND for a missing path,
  * ERR_CONFLICT for a failed "test". */
 int doc_json_patch(struct arena *a, struct doc_node **root,

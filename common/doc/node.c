@@ -256,15 +256,28 @@ skip_digits(const char *p, size_t n, size_t i)
 	return i;
 }
 
+/* Past an optional [eE][-+]?[0-9]+ at i; SIZE_MAX when malformed. */
+static size_t
+skip_exponent(const char *p, size_t n, size_t i)
+{
+	size_t j;
+
+	if (i >= n || (p[i] != 'e' && p[i] != 'E'))
+		return i;
+	i++;
+	if (i < n && (p[i] == '+' || p[i] == '-'))
+		i++;
+	j = skip_digits(p, n, i);
+	return j == i ? SIZE_MAX : j;
+}
+
 /* go-yaml's yamlStyleFloat:
  * ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$ */
 static bool
 yaml_style_float(const char *p, size_t n)
 {
-	size_t i = 0, j;
+	size_t i = n > 0 && (p[0] == '+' || p[0] == '-') ? 1 : 0, j;
 
-	if (i < n && (p[i] == '+' || p[i] == '-'))
-		i++;
 	if (i < n && p[i] == '.') {
 		if ((j = skip_digits(p, n, i + 1)) == i + 1)
 			return false;
@@ -274,39 +287,14 @@ yaml_style_float(const char *p, size_t n)
 		if (j < n && p[j] == '.')
 			j = skip_digits(p, n, j + 1);
 	}
-	if (j < n && (p[j] == 'e' || p[j] == 'E')) {
-		i = j + 1;
-		if (i < n && (p[i] == '+' || p[i] == '-'))
-			i++;
-		if ((j = skip_digits(p, n, i)) == i)
-			return false;
-	}
-	return j == n;
+	return skip_exponent(p, n, j) == n;
 }
 
-/* Whether decimal float text overflows a double (Go's ParseFloat then
- * fails with ErrRange and go-yaml keeps the text a string). */
-static bool
-float_overflows(const char *p, size_t n)
-{
-	char small[64];
-	char *text = n < sizeof(small) ? small : xmalloc(n + 1);
-	size_t len = 0;
-	double v;
-
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] != '_')
-			text[len++] = p[i];
-	}
-	text[len] = '\0';
-	v = strtod(text, NULL);
-	if (text != small)
-		free(text);
-	return isinf(v);
-}
-
-/* A number starting with a sign or digit: underscores are dropped first,
- * then int, then float; what fails both is a string. */
+/*
+ * A number starting with a sign or digit: underscores are dropped first,
+ * then int, then float; what fails both is a string. A float that
+ * overflows a double fails Go's ParseFloat, so it stays a string too.
+ */
 static enum doc_kind
 resolve_number(const char *p, size_t n)
 {
@@ -324,43 +312,31 @@ resolve_number(const char *p, size_t n)
 	text[len] = '\0';
 	if (parse_go_int(&mag, &neg, text, len))
 		kind = DOC_INT;
-	else if (yaml_style_float(text, len) && !float_overflows(text, len))
+	else if (yaml_style_float(text, len) && !isinf(strtod(text, NULL)))
 		kind = DOC_FLOAT;
 	if (text != small)
 		free(text);
 	return kind;
 }
 
-/*
- * Go's ParseFloat on text starting with '.': digits, an optional exponent,
- * and underscores only between two digits.
- */
 static bool
-dot_float(const char *p, size_t n)
+is_digit(char c)
 {
-	size_t i = 1, digits = 0;
+	return c >= '0' && c <= '9';
+}
 
-	for (; i < n && (p[i] == '_' || (p[i] >= '0' && p[i] <= '9')); i++)
-		digits += p[i] != '_';
-	if (digits == 0)
-		return false;
-	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
-		if (++i < n && (p[i] == '+' || p[i] == '-'))
-			i++;
-		if (i >= n || p[i] < '0' || p[i] > '9')
-			return false;
-		while (i < n && (p[i] == '_' || (p[i] >= '0' && p[i] <= '9')))
-			i++;
-	}
-	if (i != n)
-		return false;
-	for (i = 0; i < n; i++) {
+/* Go's ParseFloat, which go-yaml uses on text starting with '.', allows an
+ * underscore only between two digits. */
+static bool
+underscores_between_digits(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
 		if (p[i] == '_' &&
-		    (i + 1 == n || p[i - 1] < '0' || p[i - 1] > '9' ||
-		        p[i + 1] < '0' || p[i + 1] > '9'))
+		    (i == 0 || i + 1 == n || !is_digit(p[i - 1]) ||
+		        !is_digit(p[i + 1])))
 			return false;
 	}
-	return !float_overflows(p, n);
+	return true;
 }
 
 enum doc_kind
@@ -375,7 +351,8 @@ doc_resolve_plain(const char *p, size_t n)
 		return kind;
 	switch (hint) {
 	case '.':
-		return dot_float(p, n) ? DOC_FLOAT : DOC_STR;
+		return underscores_between_digits(p, n) ? resolve_number(p, n)
+		                                        : DOC_STR;
 	case 'S':
 	case 'D':
 		return resolve_number(p, n);
@@ -397,9 +374,10 @@ seq_reserve(struct arena *a, struct doc_node *seq, size_t need)
 	cap = seq->u.seq.cap < SEQ_MIN_CAP ? SEQ_MIN_CAP : seq->u.seq.cap * 2;
 	if (cap < need)
 		cap = need;
-	items = arena_calloc(a, cap, sizeof(*items));
+	items = arena_calloc(a, cap, sizeof(struct doc_node *));
 	if (seq->u.seq.n > 0)
-		memcpy(items, seq->u.seq.items, seq->u.seq.n * sizeof(*items));
+		memcpy(items, seq->u.seq.items,
+		    seq->u.seq.n * sizeof(struct doc_node *));
 	seq->u.seq.items = items;
 	seq->u.seq.cap = cap;
 }
@@ -423,7 +401,8 @@ doc_seq_insert(struct arena *a, struct doc_node *seq, size_t i,
 		return -1;
 	seq_reserve(a, seq, seq->u.seq.n + 1);
 	items = seq->u.seq.items;
-	memmove(items + i + 1, items + i, (seq->u.seq.n - i) * sizeof(*items));
+	memmove(items + i + 1, items + i,
+	    (seq->u.seq.n - i) * sizeof(struct doc_node *));
 	items[i] = item;
 	seq->u.seq.n++;
 	return 0;
@@ -438,7 +417,7 @@ doc_seq_remove(struct doc_node *seq, size_t i)
 		return -1;
 	items = seq->u.seq.items;
 	memmove(items + i, items + i + 1,
-	    (seq->u.seq.n - i - 1) * sizeof(*items));
+	    (seq->u.seq.n - i - 1) * sizeof(struct doc_node *));
 	seq->u.seq.n--;
 	return 0;
 }

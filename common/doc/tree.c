@@ -31,7 +31,7 @@ copy_items(struct arena *a, struct doc_node *c, const struct doc_node *n)
 		c->u.seq.cap = n->u.seq.n;
 		if (n->u.seq.n > 0)
 			c->u.seq.items = arena_calloc(a, n->u.seq.n,
-			    sizeof(*c->u.seq.items));
+			    sizeof(struct doc_node *));
 		for (size_t i = 0; i < n->u.seq.n; i++)
 			c->u.seq.items[i] = doc_copy(a, n->u.seq.items[i]);
 		return;
