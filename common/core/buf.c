@@ -61,6 +61,8 @@ buf_reserve(struct buf *b, size_t n)
 	cap = b->cap < 64 ? 64 : b->cap;
 	while (cap < need)
 		cap = cap > ((size_t)-1) / 2 ? need : cap * 2;
+	if (cap > b->max + 1) /* the inline appends check only the capacity */
+		cap = b->max + 1;
 	b->data = xrealloc(b->data, cap);
 	b->cap = cap;
 	return 0;

@@ -36,6 +36,24 @@ T_TEST(test_cap_fails_and_sticks_until_reset)
 	buf_release(&b);
 }
 
+/* The inline appends check only the allocation, so it must end at the
+ * cap even when growth would round past it. */
+T_TEST(test_fast_appends_stop_at_the_cap)
+{
+	struct err err = ERR_INIT;
+	struct buf b;
+
+	buf_init(&b, 10);
+	T_EQ(buf_putc(&b, 'a'), 0);
+	T_EQ(buf_append_fast(&b, "123456789", 9), 0);
+	T_EQ(buf_putc(&b, 'x'), -1);
+	T_EQ(b.len, 10);
+	T_ERR(buf_check(&b, &err), &err, ERR_LIMIT);
+	buf_reset(&b);
+	T_EQ(buf_append_fast(&b, "12345678901", 11), -1);
+	buf_release(&b);
+}
+
 T_TEST(test_detach_hands_over_data)
 {
 	struct buf b;
