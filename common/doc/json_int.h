@@ -1,0 +1,44 @@
+/* Private to the JSON parser and emitter: UTF-8 checks both need. */
+#ifndef FLINT_DOC_JSON_INT_H
+#define FLINT_DOC_JSON_INT_H
+
+#include <stddef.h>
+
+/*
+ * Length of the well-formed UTF-8 sequence (RFC 3629: no overlongs, no
+ * surrogates, nothing past U+10FFFF) that starts with the non-ASCII byte
+ * at p, or 0 when there is none. Go's utf8.DecodeRune accepts exactly
+ * these; it treats any other byte as one invalid byte, and so do we.
+ * Reads at most avail bytes (avail >= 1).
+ */
+static inline size_t
+json_utf8_len(const unsigned char *p, size_t avail)
+{
+	unsigned c = p[0], lo = 0x80, hi = 0xBF;
+	size_t n;
+
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2;
+	else if (c >= 0xE0 && c <= 0xEF)
+		n = 3;
+	else if (c >= 0xF0 && c <= 0xF4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xE0)
+		lo = 0xA0;
+	else if (c == 0xED)
+		hi = 0x9F;
+	else if (c == 0xF0)
+		lo = 0x90;
+	else if (c == 0xF4)
+		hi = 0x8F;
+	if (avail < n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+	return n;
+}
+
+#endif /* FLINT_DOC_JSON_INT_H */
