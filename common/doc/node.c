@@ -77,7 +77,9 @@ float_format(char *text, size_t size, double v)
 		return str_lcpy(text, ".nan", size);
 	if (isinf(v))
 		return str_lcpy(text, v > 0 ? ".inf" : "-.inf", size);
-	for (int prec = 1; prec <= 17; prec++) {
+	/* 15 significant digits print the shortest form of any double that
+	 * has one that short; 17 always read back. */
+	for (int prec = 15; prec <= 17; prec++) {
 		len = snprintf(text, size, "%.*g", prec, v);
 		if (strtod(text, NULL) == v)
 			break;
@@ -145,39 +147,44 @@ resolve_hint(const char *p, size_t n)
 
 static const struct {
 	const char *word;
+	size_t len;
 	enum doc_kind kind;
 } resolve_words[] = {
-	{ "", DOC_NULL },
-	{ "~", DOC_NULL },
-	{ "null", DOC_NULL },
-	{ "Null", DOC_NULL },
-	{ "NULL", DOC_NULL },
-	{ "true", DOC_BOOL },
-	{ "True", DOC_BOOL },
-	{ "TRUE", DOC_BOOL },
-	{ "false", DOC_BOOL },
-	{ "False", DOC_BOOL },
-	{ "FALSE", DOC_BOOL },
-	{ ".nan", DOC_FLOAT },
-	{ ".NaN", DOC_FLOAT },
-	{ ".NAN", DOC_FLOAT },
-	{ ".inf", DOC_FLOAT },
-	{ ".Inf", DOC_FLOAT },
-	{ ".INF", DOC_FLOAT },
-	{ "+.inf", DOC_FLOAT },
-	{ "+.Inf", DOC_FLOAT },
-	{ "+.INF", DOC_FLOAT },
-	{ "-.inf", DOC_FLOAT },
-	{ "-.Inf", DOC_FLOAT },
-	{ "-.INF", DOC_FLOAT },
+	{ "", 0, DOC_NULL },
+	{ "~", 1, DOC_NULL },
+	{ "null", 4, DOC_NULL },
+	{ "Null", 4, DOC_NULL },
+	{ "NULL", 4, DOC_NULL },
+	{ "true", 4, DOC_BOOL },
+	{ "True", 4, DOC_BOOL },
+	{ "TRUE", 4, DOC_BOOL },
+	{ "false", 5, DOC_BOOL },
+	{ "False", 5, DOC_BOOL },
+	{ "FALSE", 5, DOC_BOOL },
+	{ ".nan", 4, DOC_FLOAT },
+	{ ".NaN", 4, DOC_FLOAT },
+	{ ".NAN", 4, DOC_FLOAT },
+	{ ".inf", 4, DOC_FLOAT },
+	{ ".Inf", 4, DOC_FLOAT },
+	{ ".INF", 4, DOC_FLOAT },
+	{ "+.inf", 5, DOC_FLOAT },
+	{ "+.Inf", 5, DOC_FLOAT },
+	{ "+.INF", 5, DOC_FLOAT },
+	{ "-.inf", 5, DOC_FLOAT },
+	{ "-.Inf", 5, DOC_FLOAT },
+	{ "-.INF", 5, DOC_FLOAT },
 };
 
+/* No word starts with a digit, and none is longer than 5 bytes. */
 static bool
 resolve_word(const char *p, size_t n, enum doc_kind *kind)
 {
+	if (n > 5 || (n > 0 && p[0] >= '0' && p[0] <= '9'))
+		return false;
 	for (size_t i = 0; i < sizeof(resolve_words) / sizeof(resolve_words[0]);
 	     i++) {
-		if (str_eq_n(p, n, resolve_words[i].word)) {
+		if (resolve_words[i].len == n &&
+		    memcmp(resolve_words[i].word, p, n) == 0) {
 			*kind = resolve_words[i].kind;
 			return true;
 		}
@@ -290,6 +297,16 @@ yaml_style_float(const char *p, size_t n)
 	return skip_exponent(p, n, j) == n;
 }
 
+/* Without an exponent, only more than 308 digits can overflow; only then
+ * is strtod() worth its cost. */
+static bool
+float_overflows(const char *text, size_t len)
+{
+	if (len < 300 && strpbrk(text, "eE") == NULL)
+		return false;
+	return isinf(strtod(text, NULL));
+}
+
 /*
  * A number starting with a sign or digit: underscores are dropped first,
  * then int, then float; what fails both is a string. A float that
@@ -312,7 +329,7 @@ resolve_number(const char *p, size_t n)
 	text[len] = '\0';
 	if (parse_go_int(&mag, &neg, text, len))
 		kind = DOC_INT;
-	else if (yaml_style_float(text, len) && !isinf(strtod(text, NULL)))
+	else if (yaml_style_float(text, len) && !float_overflows(text, len))
 		kind = DOC_FLOAT;
 	if (text != small)
 		free(text);
