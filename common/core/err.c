@@ -8,6 +8,9 @@
 
 #include "core/str.h"
 
+static void set_msgv(struct err *err, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 set_msgv(struct err *err, const char *fmt, va_list ap)
 {

@@ -177,6 +177,10 @@ write_all(const char *p, size_t n)
 	}
 }
 
+static void emit(enum log_level level, const struct log_ctx *ctx,
+    const struct err *err, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
 static void
 emit(enum log_level level, const struct log_ctx *ctx, const struct err *err,
     const char *fmt, va_list ap)
