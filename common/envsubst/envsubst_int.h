@@ -152,7 +152,7 @@ enum scan_token envsubst_scan_next(struct scanner *s);
  * next scan. */
 void envsubst_scan_text(const struct scanner *s, const char **p, size_t *n);
 
-/* ---- evaluation (eval.c parses, funcs.c applies the operators) -------- */
+/* ---- evaluation (eval.c parses, funcs.c applies the operators) ----------- */
 
 /* One expansion in progress. */
 struct eval_state {

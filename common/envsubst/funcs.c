@@ -142,8 +142,7 @@ str_eq(struct str a, struct str b)
 	return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
 }
 
-/* ---- case, length, default ------------------------------------------------
- */
+/* ---- case, length, default ----------------------------------------------- */
 
 /* strings.ToUpper/ToLower (all) or unicode.ToUpper/ToLower on the first
  * rune; a bad byte that gets mapped comes out as U+FFFD, as in Go. */
@@ -175,8 +174,7 @@ fn_len(struct eval_state *ev, struct buf *out, struct str v)
 	envsubst_emit(ev, out, num, (size_t)n);
 }
 
-/* ---- substring ------------------------------------------------------------
- */
+/* ---- substring ----------------------------------------------------------- */
 
 /* strconv.Atoi: an optional sign and decimal digits that fit in 64 bits;
  * no spaces, which is why strtoll will not do. */
@@ -237,8 +235,7 @@ fn_substr(struct eval_state *ev, struct buf *out, struct str v,
 	}
 }
 
-/* ---- replace --------------------------------------------------------------
- */
+/* ---- replace ------------------------------------------------------------- */
 
 /* strings.Replace(s, old, new, limit): an empty old matches before every
  * rune and at the end. */
@@ -295,8 +292,7 @@ fn_replace_end(struct eval_state *ev, struct buf *out, struct str v,
 	}
 }
 
-/* ---- trim -----------------------------------------------------------------
- */
+/* ---- trim ---------------------------------------------------------------- */
 
 /* trimShortest/trimLongest: the prefixes of s, longest first, tried
  * against the glob; a bad pattern leaves s whole. */
@@ -383,8 +379,7 @@ fn_trim(struct eval_state *ev, struct buf *out, struct str v,
 	buf_release_secret(&trimmed);
 }
 
-/* ---- dispatch -------------------------------------------------------------
- */
+/* ---- dispatch ------------------------------------------------------------ */
 
 static void
 fn_default(struct eval_state *ev, struct buf *out, struct str v,

@@ -174,8 +174,7 @@ envsubst_vars_check_names(const struct envsubst_vars *v, struct err *err)
 	return 0;
 }
 
-/* ---- loading from postBuild -----------------------------------------------
- */
+/* ---- loading from postBuild ---------------------------------------------- */
 
 /* Sets name to value with every '\n' removed, as Flux does. */
 static void
