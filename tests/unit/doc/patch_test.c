@@ -143,6 +143,13 @@ static const struct {
 	{ "A.12", "{\"foo\":\"bar\"}",
 	    "[{\"op\":\"add\",\"path\":\"/baz/bat\",\"value\":\"qux\"}]", NULL,
 	    ERR_NOTFOUND },
+	/* A.13: the parser keeps the last of duplicate members, as Go's
+	 * encoding/json does for kustomize, so "op" is "remove" and the
+	 * patch fails on the missing member. */
+	{ "A.13", "{\"foo\":\"bar\"}",
+	    "[{\"op\":\"add\",\"path\":\"/baz\",\"value\":\"qux\","
+	    "\"op\":\"remove\"}]",
+	    NULL, ERR_NOTFOUND },
 	{ "A.14", "{\"/\":9,\"~1\":10}",
 	    "[{\"op\":\"test\",\"path\":\"/~01\",\"value\":10}]",
 	    "{\"/\":9,\"~1\":10}", OK },
