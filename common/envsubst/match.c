@@ -102,6 +102,17 @@ class_match(struct span *chunk, uint32_t r)
 	return match != negated ? ENVSUBST_MATCH : ENVSUBST_NOMATCH;
 }
 
+/* Consumes one byte of both when they are equal. */
+static bool
+literal_match(struct span *chunk, struct span *s)
+{
+	if (chunk->p[0] != s->p[0])
+		return false;
+	span_skip(chunk, 1);
+	span_skip(s, 1);
+	return true;
+}
+
 /* Matches one chunk (no stars) at the start of s; on a match *s is what
  * follows it. */
 static enum envsubst_match
@@ -130,12 +141,12 @@ chunk_match(struct span chunk, struct span *s, struct envsubst_budget *b)
 			span_skip(&chunk, 1);
 			if (chunk.n == 0)
 				return ENVSUBST_BADPATTERN;
-			/* FALLTHROUGH */
-		default:
-			if (chunk.p[0] != s->p[0])
+			if (!literal_match(&chunk, s))
 				return ENVSUBST_NOMATCH;
-			span_skip(s, 1);
-			span_skip(&chunk, 1);
+			break;
+		default:
+			if (!literal_match(&chunk, s))
+				return ENVSUBST_NOMATCH;
 		}
 	}
 	return ENVSUBST_MATCH;
