@@ -30,6 +30,9 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 SCALARS = {"string", "boolean", "integer", "number"}
+SMD_TYPES = {"string": "string", "boolean": "boolean", "object": "map",
+             "array": "list", "integer": "numeric (int or float)",
+             "number": "numeric (int or float)"}
 
 
 def load_crds(crd_dir):
@@ -166,14 +169,16 @@ def quote(value):
 
 
 def validate(value, node, path, strict=False):
-    """Returns apiserver-style error strings; fills in defaults in place."""
+    """Returns the errors 'kubectl apply --server-side' would print, in its
+    words; fills in defaults in place."""
     if node.get("x-kubernetes-preserve-unknown-fields") and "type" not in node:
         return []
     typ = node.get("type")
     got = go_type(value)
     if got != typ and not (typ == "number" and got == "integer"):
-        return [f"{path}: Invalid value: \"{got}\": {path} in body must be "
-                f"of type {typ}: \"{got}\""]
+        # Server-side apply types the object before validation runs, so a
+        # wrong type reads as structured-merge-diff words it.
+        return [f".{path}: expected {SMD_TYPES[typ]}, got {got}"]
     if node.get("enum") and value not in node["enum"]:
         supported = ", ".join(quote(v) for v in node["enum"])
         return [f"{path}: Unsupported value: {quote(value)}: supported "
@@ -214,10 +219,10 @@ def validate_array(value, node, path, strict):
     keys = node.get("x-kubernetes-list-map-keys")
     if node.get("x-kubernetes-list-type") == "map" and keys:
         seen = set()
-        for i, item in enumerate(value):
-            key = tuple(quote(item.get(k)) for k in keys)
+        for item in value:
+            key = ",".join(f"{k}={quote(item.get(k))}" for k in keys)
             if key in seen:
-                errs.append(f"{path}[{i}]: Duplicate value: {key}")
+                errs.append(f".{path}: duplicate entries for key [{key}]")
             seen.add(key)
     return errs
 
@@ -240,7 +245,7 @@ def validate_object(value, node, path, strict):
             errs += validate(sub, addl, prefix + name, strict)
         elif props is not None and not node.get(
                 "x-kubernetes-preserve-unknown-fields"):
-            errs.append(f"unknown field \"{prefix}{name}\"")
+            errs.append(f".{prefix}{name}: field not declared in schema")
     return errs
 
 
