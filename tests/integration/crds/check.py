@@ -8,7 +8,9 @@ Needs no cluster, so it runs everywhere run.sh cannot:
      everywhere, defaults and enums that fit their own schema, required
      names that exist, list-map keys that are required), with the columns,
      names and subresources kubectl and Flux tools rely on;
-  3. every manifest in valid/ passes an OpenAPI validation that mirrors the
+  3. the manifests in valid/ set every spec field and every enum value of
+     every CRD at least once, and those in status/ every status field;
+  4. every manifest in valid/ passes an OpenAPI validation that mirrors the
      apiserver's (types, enums, patterns, lengths, required, unknown fields,
      defaults), and so does every object with its status in status/;
      every manifest in invalid/ fails it with its "# expect:"
@@ -336,6 +338,69 @@ def check_invalid(path, crds):
     return [], False
 
 
+# --- coverage: every field and enum value appears in some manifest ---------
+
+def schema_paths(node, path, fields, enums):
+    fields.add(path)
+    for value in node.get("enum", []):
+        enums.add((path, value))
+    for name, sub in node.get("properties", {}).items():
+        schema_paths(sub, f"{path}.{name}", fields, enums)
+    if "items" in node:
+        schema_paths(node["items"], path + "[]", fields, enums)
+    addl = node.get("additionalProperties")
+    if isinstance(addl, dict) and addl.get("type") == "object":
+        schema_paths(addl, path + ".*", fields, enums)
+
+
+def manifest_paths(value, node, path, fields, enums):
+    fields.add(path)
+    if isinstance(value, list):
+        for item in value:
+            manifest_paths(item, node.get("items", {}), path + "[]", fields,
+                           enums)
+    elif isinstance(value, dict):
+        props = node.get("properties")
+        addl = node.get("additionalProperties")
+        for name, sub in value.items():
+            if props is not None and name in props:
+                manifest_paths(sub, props[name], f"{path}.{name}", fields,
+                               enums)
+            elif isinstance(addl, dict) and addl.get("type") == "object":
+                manifest_paths(sub, addl, path + ".*", fields, enums)
+    elif "enum" in node:
+        enums.add((path, value))
+
+
+def coverage_problems(crds, section, files):
+    """What of each CRD's spec or status no manifest in files sets."""
+    seen = {key: (set(), set()) for key in crds}
+    for path in files:
+        with open(path) as f:
+            for doc in yaml.safe_load_all(f):
+                key = (doc or {}).get("apiVersion"), (doc or {}).get("kind")
+                if key in crds and section in doc:
+                    root = crds[key][1]["schema"]["openAPIV3Schema"]
+                    manifest_paths(doc[section],
+                                   root["properties"][section], section,
+                                   *seen[key])
+    problems = []
+    for key, (crd, ver) in sorted(crds.items()):
+        node = ver["schema"]["openAPIV3Schema"]["properties"].get(section)
+        if node is None:
+            continue
+        fields, enums = set(), set()
+        schema_paths(node, section, fields, enums)
+        if section == "status":
+            enums = set()  # controllers pick the values; any will do
+        for field in sorted(fields - seen[key][0]):
+            problems.append(f"{key[1]}: no manifest sets {field}")
+        for field, value in sorted(enums - seen[key][1], key=str):
+            problems.append(f"{key[1]}: no manifest sets {field} to "
+                            f"{value!r}")
+    return problems
+
+
 def main(argv):
     crd_dir = argv[1] if len(argv) > 1 else os.path.join(ROOT, "manifests",
                                                           "crds")
@@ -366,6 +431,10 @@ def main(argv):
         n_server += server
         failures += [f"invalid/{os.path.basename(path)}: {p}"
                      for p in problems]
+    failures += [f"coverage: {p}" for p in coverage_problems(
+        crds, "spec", glob.glob(os.path.join(HERE, "valid", "*.yaml")))]
+    failures += [f"coverage: {p}" for p in coverage_problems(
+        crds, "status", glob.glob(os.path.join(HERE, "status", "*.yaml")))]
     for f in failures:
         print("FAIL", f)
     print(f"crds: {len(crds)} CRDs checked; {n_valid} valid, {n_status} "
