@@ -92,7 +92,7 @@ envsubst_fail(struct eval_state *ev, enum err_code code, const char *fmt, ...)
 	if (ev->late.code != ERR_OK)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	err_set(&ev->late, code, "%s", msg);
 }

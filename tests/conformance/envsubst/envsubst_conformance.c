@@ -55,7 +55,7 @@ reason_set(char *reason, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(reason, REASON_MAX, fmt, ap);
+	(void)vsnprintf(reason, REASON_MAX, fmt, ap);
 	va_end(ap);
 }
 
@@ -73,7 +73,7 @@ read_file(const char *path, char **out, size_t *len, struct err *err)
 	buf_init(&b, BUF_MAX_DEFAULT);
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		buf_append(&b, chunk, n);
-	fclose(f);
+	(void)fclose(f); /* read-only: nothing to lose */
 	if (buf_check(&b, err) == -1) {
 		buf_release(&b);
 		return err_wrap(err, "read '%s'", path);

@@ -14,13 +14,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                        \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, \
-			    #cond);                                        \
-			abort();                                           \
-		}                                                          \
+#define CHECK(cond)                                                    \
+	do {                                                           \
+		if (!(cond)) {                                         \
+			(void)fprintf(stderr, "%s:%d: %s\n", __FILE__, \
+			    __LINE__, #cond);                          \
+			abort();                                       \
+		}                                                      \
 	} while (0)
 
 static struct envsubst_vars *
@@ -67,13 +67,30 @@ expand(char **out, size_t *len, const char *text, size_t n,
 	return rv;
 }
 
+/* The properties of a successful expansion of text. */
+static void
+check_output(const char *text, size_t n, const char *out, size_t len,
+    const struct envsubst_vars *vars, bool strict)
+{
+	char *lax = NULL;
+	size_t lax_len = 0;
+
+	if (memchr(text, '$', n) == NULL)
+		CHECK(len == n && memcmp(out, text, n) == 0);
+	if (!strict)
+		return;
+	CHECK(expand(&lax, &lax_len, text, n, vars, false) == 0);
+	CHECK(lax_len == len && memcmp(lax, out, len) == 0);
+	free(lax);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct envsubst_vars *vars;
 	const char *text = (const char *)data + 1;
-	char *out = NULL, *lax = NULL;
-	size_t n, len = 0, lax_len = 0;
+	char *out = NULL;
+	size_t len = 0;
 	bool strict;
 
 	if (size == 0)
@@ -81,19 +98,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (vars == NULL)
 		vars = fixture(); /* kept for the whole run */
 	strict = (data[0] & 1) != 0;
-	n = size - 1;
-	if (expand(&out, &len, text, n, vars, strict) == 0) {
-		if (memchr(text, '$', n) == NULL)
-			CHECK(len == n && memcmp(out, text, n) == 0);
-		if (strict) {
-			CHECK(
-			    expand(&lax, &lax_len, text, n, vars, false) == 0);
-			CHECK(lax_len == len && memcmp(lax, out, len) == 0);
-		}
-	} else {
-		CHECK(memchr(text, '$', n) != NULL);
-	}
-	free(lax);
+	if (expand(&out, &len, text, size - 1, vars, strict) == 0)
+		check_output(text, size - 1, out, len, vars, strict);
+	else
+		CHECK(memchr(text, '$', size - 1) != NULL);
 	free(out);
 	return 0;
 }

@@ -57,14 +57,14 @@ T_TEST(test_table_grows_past_many_names)
 	int i;
 
 	for (i = 0; i < 1000; i++) {
-		snprintf(name, sizeof(name), "v%d", i);
-		snprintf(want, sizeof(want), "%d", i * 7);
+		(void)snprintf(name, sizeof(name), "v%d", i);
+		(void)snprintf(want, sizeof(want), "%d", i * 7);
 		envsubst_vars_set(v, name, strlen(name), want, strlen(want));
 	}
 	T_EQ(envsubst_vars_count(v), 1000);
 	for (i = 0; i < 1000; i += 111) {
-		snprintf(name, sizeof(name), "v%d", i);
-		snprintf(want, sizeof(want), "%d", i * 7);
+		(void)snprintf(name, sizeof(name), "v%d", i);
+		(void)snprintf(want, sizeof(want), "%d", i * 7);
 		T_STREQ(find(v, name), want);
 	}
 	envsubst_vars_free(v);
