@@ -5,7 +5,7 @@ from schema import (
     duration, enum, health_check_exprs, ignore_rules, images, int64, integer,
     inventory, kubeconfig_ref, last_handled_reconcile_at, local_ref,
     metadata_template, obj, observed_generation, patches, ready_columns,
-    rule, status, string, string_map, timestamp,
+    rule, status, string, timestamp,
 )
 
 GROUP = "helm.toolkit.fluxcd.io"

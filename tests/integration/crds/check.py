@@ -9,7 +9,8 @@ Needs no cluster, so it runs everywhere run.sh cannot:
      names that exist, list-map keys that are required), with the columns,
      names and subresources kubectl and Flux tools rely on;
   3. the manifests in valid/ set every spec field and every enum value of
-     every CRD at least once, and those in status/ every status field;
+     every CRD at least once, those in status/ every status field, and
+     those in invalid/ break every CEL rule;
   4. every manifest in valid/ passes an OpenAPI validation that mirrors the
      apiserver's (types, enums, patterns, lengths, required, unknown fields,
      defaults), and so does every object with its status in status/;
@@ -401,6 +402,22 @@ def coverage_problems(crds, section, files):
     return problems
 
 
+def cel_coverage_problems(crds, files):
+    """CEL rules that no invalid manifest breaks."""
+    expects = set()
+    for path in files:
+        expects.update(directives(path, "expect"))
+    problems = []
+    for key, (crd, ver) in sorted(crds.items()):
+        messages = set()
+        cel_messages(ver["schema"]["openAPIV3Schema"], messages)
+        for msg in sorted(messages):
+            if not any(msg in e for e in expects):
+                problems.append(f"{key[1]}: no invalid manifest breaks the "
+                                f"rule '{msg}'")
+    return problems
+
+
 def main(argv):
     crd_dir = argv[1] if len(argv) > 1 else os.path.join(ROOT, "manifests",
                                                           "crds")
@@ -433,6 +450,8 @@ def main(argv):
                      for p in problems]
     failures += [f"coverage: {p}" for p in coverage_problems(
         crds, "spec", glob.glob(os.path.join(HERE, "valid", "*.yaml")))]
+    failures += [f"coverage: {p}" for p in cel_coverage_problems(
+        crds, glob.glob(os.path.join(HERE, "invalid", "*.yaml")))]
     failures += [f"coverage: {p}" for p in coverage_problems(
         crds, "status", glob.glob(os.path.join(HERE, "status", "*.yaml")))]
     for f in failures:
