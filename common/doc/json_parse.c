@@ -39,8 +39,9 @@
 #define HIGHS 0x8080808080808080ULL
 
 struct frame {
-	struct doc_node *node; /* the open container, kind set */
+	struct doc_node *node; /* the open container */
 	size_t start;          /* its first child on the scratch stack */
+	bool is_map;           /* node->kind, without a trip to the node */
 };
 
 /* A map key and where its pair sat, for sorting out duplicates. */
@@ -209,24 +210,56 @@ load64(const unsigned char *p)
 }
 
 /*
- * The first byte at or after p a string scan must stop at: '"', '\\', a
- * control byte or a non-ASCII byte. Eight at a time: each term flags
- * bytes by their high bit; borrows can only flag bytes after a real hit,
- * so the lowest flag is exact.
+ * The high bit set in each byte of v (first byte lowest) that a string
+ * scan must stop at: '"', '\\', a control byte or a non-ASCII byte.
+ * Borrows can only flag bytes after a real hit, so the lowest flag is
+ * exact.
  */
+static inline uint64_t
+special_mask(uint64_t v)
+{
+	uint64_t q = v ^ (ONES * '"'), b = v ^ (ONES * '\\');
+
+	return (((q - ONES) & ~q) | ((b - ONES) & ~b) | (v - ONES * 0x20) | v) &
+	    HIGHS;
+}
+
+/* The first byte at or after p a string scan stops at. */
 static inline unsigned char *
 scan_plain(unsigned char *p)
 {
-	for (;;) {
-		uint64_t v = load64(p);
-		uint64_t q = v ^ (ONES * '"'), b = v ^ (ONES * '\\');
-		uint64_t m = ((q - ONES) & ~q) | ((b - ONES) & ~b) |
-		    (v - ONES * 0x20) | v;
+	uint64_t m;
 
-		if ((m &= HIGHS) != 0)
-			return p + (__builtin_ctzll(m) >> 3);
+	while ((m = special_mask(load64(p))) == 0)
 		p += 8;
+	return p + (__builtin_ctzll(m) >> 3);
+}
+
+/*
+ * Moves the plain bytes at *pp to *wp (at or below *pp, or in another
+ * buffer) up to the next byte a scan stops at, advancing both. A whole
+ * word is stored only when all of it is plain, so a store never reaches
+ * input not yet read; the tail goes byte by byte. Short runs between
+ * escapes are the norm here, too short to pay for a memmove() call.
+ */
+static inline void
+copy_plain(unsigned char **pp, unsigned char **wp)
+{
+	unsigned char *p = *pp, *w = *wp;
+	uint64_t v, m;
+
+	for (;;) {
+		memcpy(&v, p, sizeof(v));
+		if ((m = special_mask(load64(p))) != 0)
+			break;
+		memcpy(w, &v, sizeof(v));
+		p += 8;
+		w += 8;
 	}
+	for (size_t i = 0, k = __builtin_ctzll(m) >> 3; i < k; i++)
+		*w++ = *p++;
+	*pp = p;
+	*wp = w;
 }
 
 /* Skips a run of spaces, the indentation of pretty-printed JSON. */
@@ -344,30 +377,17 @@ unescape_u(struct jp *jp, unsigned char *p, unsigned char **w)
 	return p;
 }
 
-/* Decodes the escape at p (the backslash) to *w; the output is never
- * longer than the escape, so this works in place. */
-static unsigned char *
-unescape(struct jp *jp, unsigned char *p, unsigned char **w)
-{
-	static const unsigned char simple[256] = {
-		['"'] = '"',
-		['\\'] = '\\',
-		['/'] = '/',
-		['b'] = '\b',
-		['f'] = '\f',
-		['n'] = '\n',
-		['r'] = '\r',
-		['t'] = '\t',
-	};
-
-	if (simple[p[1]] != 0) {
-		*(*w)++ = simple[p[1]];
-		return p + 2;
-	}
-	if (p[1] == 'u')
-		return unescape_u(jp, p, w);
-	return fail_char(jp, p + 1, "in string escape code");
-}
+/* What the one-letter escapes stand for; 0 for the rest. */
+static const unsigned char simple_escape[256] = {
+	['"'] = '"',
+	['\\'] = '\\',
+	['/'] = '/',
+	['b'] = '\b',
+	['f'] = '\f',
+	['n'] = '\n',
+	['r'] = '\r',
+	['t'] = '\t',
+};
 
 /*
  * Moves a string being decoded out of place, for when invalid UTF-8
@@ -403,28 +423,27 @@ static unsigned char *
 parse_string_slow(struct jp *jp, unsigned char *s, unsigned char *p,
     struct doc_node *n)
 {
-	unsigned char *w = p, *q;
+	unsigned char *w = p;
 	bool moved = false;
 	size_t k;
 
 	for (;;) {
-		if ((q = scan_plain(p)) != p) {
-			if (w != p)
-				memmove(w, p, (size_t)(q - p));
-			w += q - p;
-			p = q;
-		}
+		copy_plain(&p, &w);
 		if (*p == '"')
 			break;
-		if (*p == '\\') {
-			if ((p = unescape(jp, p, &w)) == NULL)
+		if (*p == '\\' && simple_escape[p[1]] != 0) {
+			*w++ = simple_escape[p[1]];
+			p += 2;
+		} else if (*p == '\\' && p[1] == 'u') {
+			if ((p = unescape_u(jp, p, &w)) == NULL)
 				return NULL;
+		} else if (*p == '\\') {
+			return fail_char(jp, p + 1, "in string escape code");
 		} else if (*p < 0x20) {
 			return fail_char(jp, p, "in string literal");
 		} else if ((k = json_utf8_len(p, (size_t)(jp->end - p))) != 0) {
-			memmove(w, p, k);
-			w += k;
-			p += k;
+			while (k-- > 0)
+				*w++ = *p++;
 		} else {
 			if (!moved)
 				w = relocate(jp, &s, w, p);
@@ -580,11 +599,18 @@ keyref_cmp(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+/* Keys are short and mostly differ early: a loop beats a memcmp() call. */
 static inline bool
 key_eq(const struct doc_node *a, const struct doc_node *b)
 {
-	return a->u.str.len == b->u.str.len &&
-	    memcmp(a->u.str.ptr, b->u.str.ptr, a->u.str.len) == 0;
+	size_t n = a->u.str.len;
+
+	if (n != b->u.str.len)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (a->u.str.ptr[i] != b->u.str.ptr[i])
+			return false;
+	return true;
 }
 
 /* Large maps find duplicates by sorting, O(k log k) whatever the keys,
@@ -638,6 +664,24 @@ dedupe(struct doc_pair *pairs, size_t k)
 	return out;
 }
 
+/* A copy of n bytes (a multiple of 8) in chunk memory. Most child
+ * arrays are a few words, where a memcpy() call costs more than the
+ * copy itself. */
+static void *
+chunk_dup(struct jp *jp, const void *src, size_t n)
+{
+	unsigned char *dst = chunk_alloc(jp, n);
+	const unsigned char *s = src;
+
+	if (n > 64) {
+		memcpy(dst, s, n);
+		return dst;
+	}
+	for (size_t i = 0; i < n; i += 8)
+		memcpy(dst + i, s + i, 8);
+	return dst;
+}
+
 /* Pops the innermost container and gives it its children. */
 static struct doc_node *
 close_container(struct jp *jp)
@@ -646,25 +690,20 @@ close_container(struct jp *jp)
 	struct doc_node *n = f->node;
 	size_t k;
 
-	if (n->kind == DOC_SEQ) {
+	if (!f->is_map) {
 		k = jp->nitems - f->start;
 		n->u.seq.n = n->u.seq.cap = k;
-		if (k != 0) {
-			n->u.seq.items = chunk_alloc(jp,
+		if (k != 0)
+			n->u.seq.items = chunk_dup(jp, jp->items + f->start,
 			    k * sizeof(*jp->items));
-			memcpy(n->u.seq.items, jp->items + f->start,
-			    k * sizeof(*jp->items));
-		}
 		jp->nitems = f->start;
 		return n;
 	}
 	k = dedupe(jp->pairs + f->start, jp->npairs - f->start);
 	n->u.map.n = n->u.map.cap = k;
-	if (k != 0) {
-		n->u.map.items = chunk_alloc(jp, k * sizeof(*jp->pairs));
-		memcpy(n->u.map.items, jp->pairs + f->start,
+	if (k != 0)
+		n->u.map.items = chunk_dup(jp, jp->pairs + f->start,
 		    k * sizeof(*jp->pairs));
-	}
 	jp->npairs = f->start;
 	return n;
 }
@@ -712,9 +751,11 @@ open_container(struct jp *jp, unsigned char *p, struct doc_node **done)
 		jp->frames = xreallocarray(jp->frames, jp->frames_cap,
 		    sizeof(*jp->frames));
 	}
-	jp->frames[jp->depth].node = n;
-	jp->frames[jp->depth++].start = kind == DOC_MAP ? jp->npairs
-	                                                : jp->nitems;
+	jp->frames[jp->depth++] = (struct frame){
+		.node = n,
+		.start = kind == DOC_MAP ? jp->npairs : jp->nitems,
+		.is_map = kind == DOC_MAP,
+	};
 	p = skip_ws(jp, p + 1);
 	*done = NULL;
 	if (*p == (kind == DOC_MAP ? '}' : ']')) {
@@ -734,23 +775,23 @@ static unsigned char *
 end_value(struct jp *jp, unsigned char *p, struct doc_node *v)
 {
 	for (;;) {
-		struct doc_node *top;
+		bool is_map;
 
 		if (jp->depth == 0) {
 			jp->root = v;
 			return p;
 		}
-		top = jp->frames[jp->depth - 1].node;
-		if (top->kind == DOC_MAP)
+		is_map = jp->frames[jp->depth - 1].is_map;
+		if (is_map)
 			jp->pairs[jp->npairs - 1].value = v;
 		else
 			push_item(jp, v);
 		p = skip_ws(jp, p);
 		if (*p == ',')
 			return p;
-		if (top->kind == DOC_MAP && *p != '}')
+		if (is_map && *p != '}')
 			return fail_char(jp, p, "after object key:value pair");
-		if (top->kind == DOC_SEQ && *p != ']')
+		if (!is_map && *p != ']')
 			return fail_char(jp, p, "after array element");
 		v = close_container(jp);
 		p++;
@@ -775,7 +816,7 @@ parse_tree(struct jp *jp, unsigned char *p)
 		if ((p = end_value(jp, p, v)) == NULL || jp->depth == 0)
 			return p;
 		p = skip_ws(jp, p + 1);
-		if (jp->frames[jp->depth - 1].node->kind == DOC_MAP &&
+		if (jp->frames[jp->depth - 1].is_map &&
 		    (p = parse_key(jp, p)) == NULL)
 			return NULL;
 	}
