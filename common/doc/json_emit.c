@@ -91,6 +91,33 @@ is_line_sep(const unsigned char *p, size_t k)
 	return k == 3 && p[0] == 0xE2 && p[1] == 0x80 && (p[2] & 0xFE) == 0xA8;
 }
 
+/* The high bit of each byte of v (first byte lowest) that is not plain:
+ * anything byte_class marks. Exact for the lowest. */
+static inline uint64_t
+special_mask(uint64_t v)
+{
+	return json_zero_bytes(v ^ (JSON_ONES * '"')) |
+	    json_zero_bytes(v ^ (JSON_ONES * '\\')) |
+	    json_zero_bytes(v ^ (JSON_ONES * '<')) |
+	    json_zero_bytes(v ^ (JSON_ONES * '>')) |
+	    json_zero_bytes(v ^ (JSON_ONES * '&')) |
+	    ((v - JSON_ONES * 0x20) & JSON_HIGHS) | (v & JSON_HIGHS);
+}
+
+/* The first byte at or after p, before end, that is not plain. */
+static inline const unsigned char *
+scan_plain(const unsigned char *p, const unsigned char *end)
+{
+	uint64_t m;
+
+	for (; end - p >= 8; p += 8)
+		if ((m = special_mask(json_load64(p))) != 0)
+			return p + (__builtin_ctzll(m) >> 3);
+	while (p < end && byte_class[*p] == 0)
+		p++;
+	return p;
+}
+
 /* Copies runs of plain bytes whole; stops only where Go would escape. */
 static void
 put_string(struct buf *b, const char *str, size_t len)
@@ -99,14 +126,10 @@ put_string(struct buf *b, const char *str, size_t len)
 	const unsigned char *run = p;
 
 	buf_append_fast(b, "\"", 1);
-	while (p < end) {
+	while ((p = scan_plain(p, end)) < end) {
 		unsigned char cls = byte_class[*p];
 		size_t k = 1;
 
-		if (cls == 0) {
-			p++;
-			continue;
-		}
 		if (cls == 2 &&
 		    (k = json_utf8_len(p, (size_t)(end - p))) != 0 &&
 		    !is_line_sep(p, k)) {
@@ -333,7 +356,7 @@ put_value(struct je *je, const struct doc_node *n)
 {
 	if (n == NULL)
 		BUG("NULL doc node");
-	if (doc_is_scalar(n))
+	if (n->kind < DOC_SEQ) /* a scalar */
 		return put_scalar(je, n);
 	if (child_count(n) == 0) {
 		buf_append_fast(je->b, n->kind == DOC_MAP ? "{}" : "[]", 2);
@@ -368,9 +391,17 @@ put_tree(struct je *je, const struct doc_node *root)
 			buf_append_fast(je->b, ",", 1);
 		put_newline(je, je->depth);
 		if (n->kind == DOC_MAP) {
-			if (put_key(je, n->u.map.items[f->i].key) == -1)
+			const struct doc_pair *pair = &n->u.map.items[f->i];
+
+			/* the walk is memory-bound: ask for the next pair's
+			 * nodes while this one prints */
+			if (f->i + 1 < n->u.map.n) {
+				__builtin_prefetch(pair[1].key);
+				__builtin_prefetch(pair[1].value);
+			}
+			if (put_key(je, pair->key) == -1)
 				return -1;
-			child = n->u.map.items[f->i].value;
+			child = pair->value;
 		} else {
 			child = n->u.seq.items[f->i];
 		}

@@ -3,6 +3,33 @@
 #define FLINT_DOC_JSON_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define JSON_ONES  0x0101010101010101ULL
+#define JSON_HIGHS 0x8080808080808080ULL
+
+/* Eight bytes in memory order, first byte lowest, for word-at-a-time
+ * scans: the first flagged byte is then the lowest set bit. */
+static inline uint64_t
+json_load64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
+}
+
+/* The high bit of each zero byte of x; exact for the lowest zero byte
+ * (borrows only flag bytes above a real zero). */
+static inline uint64_t
+json_zero_bytes(uint64_t x)
+{
+	return (x - JSON_ONES) & ~x & JSON_HIGHS;
+}
 
 /*
  * Length of the well-formed UTF-8 sequence (RFC 3629: no overlongs, no

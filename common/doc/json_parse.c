@@ -35,9 +35,6 @@
 #define JP_CHUNK_MAX   ((size_t)256 << 10)
 #define JP_SMALL_MAP   16 /* maps up to this size dedupe by scanning */
 
-#define ONES  0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
-
 struct frame {
 	struct doc_node *node; /* the open container */
 	size_t start;          /* its first child on the scratch stack */
@@ -196,19 +193,6 @@ push_pair(struct jp *jp, struct doc_node *key)
 
 /* ---- scanning ---------------------------------------------------------- */
 
-/* Eight bytes in memory order, first byte lowest. */
-static inline uint64_t
-load64(const unsigned char *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	v = __builtin_bswap64(v);
-#endif
-	return v;
-}
-
 /*
  * The high bit set in each byte of v (first byte lowest) that a string
  * scan must stop at: '"', '\\', a control byte or a non-ASCII byte.
@@ -218,10 +202,9 @@ load64(const unsigned char *p)
 static inline uint64_t
 special_mask(uint64_t v)
 {
-	uint64_t q = v ^ (ONES * '"'), b = v ^ (ONES * '\\');
-
-	return (((q - ONES) & ~q) | ((b - ONES) & ~b) | (v - ONES * 0x20) | v) &
-	    HIGHS;
+	return json_zero_bytes(v ^ (JSON_ONES * '"')) |
+	    json_zero_bytes(v ^ (JSON_ONES * '\\')) |
+	    ((v - JSON_ONES * 0x20) & JSON_HIGHS) | (v & JSON_HIGHS);
 }
 
 /* The first byte at or after p a string scan stops at. */
@@ -230,7 +213,7 @@ scan_plain(unsigned char *p)
 {
 	uint64_t m;
 
-	while ((m = special_mask(load64(p))) == 0)
+	while ((m = special_mask(json_load64(p))) == 0)
 		p += 8;
 	return p + (__builtin_ctzll(m) >> 3);
 }
@@ -250,7 +233,7 @@ copy_plain(unsigned char **pp, unsigned char **wp)
 
 	for (;;) {
 		memcpy(&v, p, sizeof(v));
-		if ((m = special_mask(load64(p))) != 0)
+		if ((m = special_mask(json_load64(p))) != 0)
 			break;
 		memcpy(w, &v, sizeof(v));
 		p += 8;
@@ -267,7 +250,7 @@ static inline unsigned char *
 skip_spaces(unsigned char *p)
 {
 	for (;;) {
-		uint64_t m = load64(p) ^ (ONES * ' ');
+		uint64_t m = json_load64(p) ^ (JSON_ONES * ' ');
 
 		if (m != 0)
 			return p + (__builtin_ctzll(m) >> 3);
