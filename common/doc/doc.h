@@ -93,7 +93,18 @@ struct doc;
 int doc_parse_yaml(struct doc **out, const char *text, size_t len,
     const struct doc_limits *lim, struct err *err);
 
-/* Parses one JSON text (RFC 8259) into the same model. */
+/*
+ * Parses one JSON text (RFC 8259, strictly: no comments, trailing commas,
+ * leading zeros or byte order mark) into a doc with one root. Where the
+ * RFC leaves room it does what Go's encoding/json does: invalid UTF-8
+ * and unpaired surrogate escapes become U+FFFD, and a duplicate key takes
+ * the last value (keeping the first one's place). Numbers keep their
+ * text: DOC_INT without fraction or exponent, DOC_FLOAT with one; range
+ * is checked only when read. Nodes carry line and column; styles are
+ * DOC_STYLE_ANY, since JSON offers no choice worth keeping. ERR_INVALID
+ * with "line L, column C: <Go's wording>" (the column counts bytes),
+ * ERR_LIMIT past lim. The caller owns *out and frees it with doc_free().
+ */
 int doc_parse_json(struct doc **out, const char *text, size_t len,
     const struct doc_limits *lim, struct err *err);
 
@@ -123,11 +134,20 @@ int doc_emit_yaml(struct buf *out, const struct doc_node *node,
 int doc_emit_yaml_stream(struct buf *out, const struct doc *d, struct err *err);
 
 enum doc_json_flags {
-	DOC_JSON_INDENT = 1 << 0, /* two-space indent, as kubectl -o json */
+	/* Go's json.MarshalIndent(v, "", "  ") layout; kubectl -o json is
+	 * the same with four spaces */
+	DOC_JSON_INDENT = 1 << 0,
 };
 
-/* Appends node as JSON (compact unless DOC_JSON_INDENT). Non-finite
- * floats are ERR_INVALID. */
+/*
+ * Appends node as JSON (compact unless DOC_JSON_INDENT), no trailing
+ * newline, map keys in the document's order. Strings are escaped as Go's
+ * encoding/json and kubectl do (<, >, & as \u003c..., U+2028/9, invalid
+ * UTF-8 as \ufffd). Number text that is valid JSON is kept; other YAML
+ * spellings (0x1F, +1, .5) print as Go prints the value. Non-scalar map
+ * keys and non-finite floats are ERR_INVALID, a full buffer ERR_LIMIT;
+ * on error out is left as it was.
+ */
 int doc_emit_json(struct buf *out, const struct doc_node *node, unsigned flags,
     struct err *err);
 

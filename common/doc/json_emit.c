@@ -199,7 +199,7 @@ shortest_digits(char digits[static 18], int *exp, double v)
 	int nd = 0;
 
 	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, v);
+		(void)snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, v);
 		if (strtod(tmp, NULL) == v)
 			break;
 	}
@@ -211,6 +211,45 @@ shortest_digits(char digits[static 18], int *exp, double v)
 	while (nd > 1 && digits[nd - 1] == '0')
 		nd--;
 	return nd;
+}
+
+/* d.ddde-7 or d.ddde+21: Go's 'e' format with its JSON clean-up (no
+ * leading zero in a negative exponent). */
+static int
+exp_notation(char *out, size_t size, const char *digits, int nd, int exp)
+{
+	int o = snprintf(out, size, "%c%s%.*s", digits[0], nd > 1 ? "." : "",
+	    nd - 1, digits + 1);
+
+	if (exp < 0)
+		return o + snprintf(out + o, size - (size_t)o, "e-%d", -exp);
+	return o + snprintf(out + o, size - (size_t)o, "e+%02d", exp);
+}
+
+/* The digits with the point placed by exp, padded with zeros: 0.000123,
+ * 1234.5, 120000. Only for -7 < exp < 21, which bounds the length. */
+static int
+plain_notation(char *out, const char *digits, int nd, int exp)
+{
+	int o = 0;
+
+	if (exp < 0) {
+		out[o++] = '0';
+		out[o++] = '.';
+		for (int i = 0; i < -exp - 1; i++)
+			out[o++] = '0';
+		memcpy(out + o, digits, (size_t)nd);
+		return o + nd;
+	}
+	for (int i = 0; i <= exp || i < nd; i++) {
+		if (i == exp + 1)
+			out[o++] = '.';
+		if (i < nd)
+			out[o++] = digits[i];
+		else
+			out[o++] = '0';
+	}
+	return o;
 }
 
 /*
@@ -227,32 +266,11 @@ put_go_float(struct buf *b, double v)
 
 	if (signbit(v))
 		out[o++] = '-';
-	if (mag != 0 && (mag < 1e-6 || mag >= 1e21)) {
-		out[o++] = digits[0];
-		if (nd > 1)
-			out[o++] = '.';
-		memcpy(out + o, digits + 1, (size_t)nd - 1);
-		o += nd - 1;
-		if (exp < 0)
-			o += snprintf(out + o, sizeof(out) - (size_t)o, "e-%d",
-			    -exp);
-		else
-			o += snprintf(out + o, sizeof(out) - (size_t)o,
-			    "e+%02d", exp);
-	} else if (exp < 0) { /* exp >= -6 here */
-		out[o++] = '0';
-		out[o++] = '.';
-		for (int i = 0; i < -exp - 1; i++)
-			out[o++] = '0';
-		memcpy(out + o, digits, (size_t)nd);
-		o += nd;
-	} else { /* exp <= 20 here */
-		for (int i = 0; i <= exp || i < nd; i++) {
-			if (i == exp + 1)
-				out[o++] = '.';
-			out[o++] = i < nd ? digits[i] : '0';
-		}
-	}
+	if (mag != 0 && (mag < 1e-6 || mag >= 1e21))
+		o += exp_notation(out + o, sizeof(out) - (size_t)o, digits, nd,
+		    exp);
+	else
+		o += plain_notation(out + o, digits, nd, exp);
 	buf_append_fast(b, out, (size_t)o);
 }
 

@@ -92,7 +92,7 @@ fail_at(struct jp *jp, const unsigned char *at, const char *fmt, ...)
 		ls = nl + 1;
 	}
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	err_set(jp->err, ERR_INVALID, "line %zu, column %zu: %s", line,
 	    (size_t)(pos - ls) + 1, msg);
@@ -174,7 +174,7 @@ push_item(struct jp *jp, struct doc_node *item)
 	if (jp->nitems == jp->items_cap) {
 		jp->items_cap *= 2;
 		jp->items = xreallocarray(jp->items, jp->items_cap,
-		    sizeof(*jp->items));
+		    sizeof(struct doc_node *));
 	}
 	jp->items[jp->nitems++] = item;
 }
@@ -400,6 +400,44 @@ relocate(struct jp *jp, unsigned char **s, unsigned char *w,
 	return nb + done;
 }
 
+/* Decodes the escape at p (the backslash) onto *w; the output is never
+ * longer than the escape, so this works in place. */
+static inline unsigned char *
+unescape(struct jp *jp, unsigned char *p, unsigned char **w)
+{
+	if (simple_escape[p[1]] != 0) {
+		*(*w)++ = simple_escape[p[1]];
+		return p + 2;
+	}
+	if (p[1] == 'u')
+		return unescape_u(jp, p, w);
+	return fail_char(jp, p + 1, "in string escape code");
+}
+
+/*
+ * Copies the valid UTF-8 sequence at p onto *w, or writes U+FFFD for its
+ * first byte when there is none, as Go does. The first U+FFFD moves the
+ * string out of place, since it outruns its input.
+ */
+static unsigned char *
+copy_utf8(struct jp *jp, unsigned char *p, unsigned char **w, unsigned char **s,
+    bool *moved)
+{
+	size_t k = json_utf8_len(p, (size_t)(jp->end - p));
+
+	if (k != 0) {
+		while (k-- > 0)
+			*(*w)++ = *p++;
+		return p;
+	}
+	if (!*moved)
+		*w = relocate(jp, s, *w, p);
+	*moved = true;
+	memcpy(*w, "\xEF\xBF\xBD", 3);
+	*w += 3;
+	return p + 1;
+}
+
 /* The general string decoder, from p (the first byte the fast scan
  * could not take) to the closing quote. */
 static unsigned char *
@@ -408,33 +446,19 @@ parse_string_slow(struct jp *jp, unsigned char *s, unsigned char *p,
 {
 	unsigned char *w = p;
 	bool moved = false;
-	size_t k;
 
 	for (;;) {
 		copy_plain(&p, &w);
 		if (*p == '"')
 			break;
-		if (*p == '\\' && simple_escape[p[1]] != 0) {
-			*w++ = simple_escape[p[1]];
-			p += 2;
-		} else if (*p == '\\' && p[1] == 'u') {
-			if ((p = unescape_u(jp, p, &w)) == NULL)
-				return NULL;
-		} else if (*p == '\\') {
-			return fail_char(jp, p + 1, "in string escape code");
-		} else if (*p < 0x20) {
-			return fail_char(jp, p, "in string literal");
-		} else if ((k = json_utf8_len(p, (size_t)(jp->end - p))) != 0) {
-			while (k-- > 0)
-				*w++ = *p++;
-		} else {
-			if (!moved)
-				w = relocate(jp, &s, w, p);
-			moved = true;
-			memcpy(w, "\xEF\xBF\xBD", 3);
-			w += 3;
-			p++;
-		}
+		if (*p == '\\')
+			p = unescape(jp, p, &w);
+		else if (*p < 0x20)
+			p = fail_char(jp, p, "in string literal");
+		else
+			p = copy_utf8(jp, p, &w, &s, &moved);
+		if (p == NULL)
+			return NULL;
 	}
 	*w = '\0';
 	n->u.str.ptr = (const char *)s;
@@ -533,7 +557,7 @@ parse_literal(struct jp *jp, unsigned char *p, const char *lit,
 
 		while (p[i] == (unsigned char)lit[i])
 			i++;
-		snprintf(context, sizeof(context),
+		(void)snprintf(context, sizeof(context),
 		    "in literal %s (expecting '%c')", lit, lit[i]);
 		return fail_char(jp, p + i, context);
 	}
@@ -678,7 +702,7 @@ close_container(struct jp *jp)
 		n->u.seq.n = n->u.seq.cap = k;
 		if (k != 0)
 			n->u.seq.items = chunk_dup(jp, jp->items + f->start,
-			    k * sizeof(*jp->items));
+			    k * sizeof(struct doc_node *));
 		jp->nitems = f->start;
 		return n;
 	}
@@ -830,7 +854,8 @@ jp_init(struct jp *jp, struct arena *a, const char *text, size_t len,
 	jp->end = jp->base + len;
 	jp->line_start = jp->base;
 	jp->frames = xreallocarray(NULL, jp->frames_cap, sizeof(*jp->frames));
-	jp->items = xreallocarray(NULL, jp->items_cap, sizeof(*jp->items));
+	jp->items = xreallocarray(NULL, jp->items_cap,
+	    sizeof(struct doc_node *));
 	jp->pairs = xreallocarray(NULL, jp->pairs_cap, sizeof(*jp->pairs));
 }
 

@@ -13,13 +13,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                        \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, \
-			    #cond);                                        \
-			abort();                                           \
-		}                                                          \
+#define CHECK(cond)                                                    \
+	do {                                                           \
+		if (!(cond)) {                                         \
+			(void)fprintf(stderr, "%s:%d: %s\n", __FILE__, \
+			    __LINE__, #cond);                          \
+			abort();                                       \
+		}                                                      \
 	} while (0)
 
 static const struct doc_limits lim = {
@@ -42,7 +42,7 @@ round_trip(const struct doc_node *n, unsigned flags)
 	CHECK(doc_emit_json(&out, n, flags, &err) == 0);
 	big.max_bytes = out.len + 1; /* indenting may outgrow the input */
 	if (doc_parse_json(&d, out.data, out.len, &big, &err) == -1) {
-		fprintf(stderr, "re-parse: %s\n%s\n", err.msg, out.data);
+		(void)fprintf(stderr, "re-parse: %s\n%s\n", err.msg, out.data);
 		abort();
 	}
 	CHECK(doc_equal(n, doc_root(d, 0)));

@@ -209,7 +209,7 @@ T_TEST(test_duplicate_keys_keep_first_position_and_last_value)
 	for (int i = 0; i < 40; i++)
 		o += (size_t)snprintf(big + o, sizeof(big) - o, "\"k%d\":%d,",
 		    i, i);
-	snprintf(big + o, sizeof(big) - o, "\"k5\":-5,\"k39\":-39}");
+	(void)snprintf(big + o, sizeof(big) - o, "\"k5\":-5,\"k39\":-39}");
 	if ((d = parse(big)) == NULL)
 		return;
 	root = doc_root(d, 0);
