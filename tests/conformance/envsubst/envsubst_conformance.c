@@ -82,15 +82,18 @@ read_file(const char *path, char **out, size_t *len, struct err *err)
 	return 0;
 }
 
-/* Parses <case>/<file> as JSON. */
+/* Parses <case>/<file>: YAML when its name says so, else JSON. */
 static int
 parse_file(struct doc **out, const char *dir, const char *file, struct err *err)
 {
 	char *path = xasprintf("%s/%s", dir, file), *text = NULL;
+	const char *dot = strrchr(file, '.');
 	size_t len = 0;
 	int rv = read_file(path, &text, &len, err);
 
-	if (rv == 0)
+	if (rv == 0 && dot != NULL && strcmp(dot, ".yaml") == 0)
+		rv = doc_parse_yaml(out, text, len, NULL, err);
+	else if (rv == 0)
 		rv = doc_parse_json(out, text, len, NULL, err);
 	if (rv == -1)
 		err_wrap(err, "%s", file);
@@ -212,16 +215,95 @@ run_eval(const char *dir, const struct doc_node *c, char *reason)
 	return ok;
 }
 
-/* ---- resource cases -------------------------------------------------------
- */
+/* ---- resource cases ------------------------------------------------------ */
+
+/* The substituteFrom list of a case: its objects, as the cluster has them
+ * ("present": false when missing). The caller frees the array. */
+static struct envsubst_source *
+sources_from(const struct doc_node *list, size_t *n)
+{
+	struct envsubst_source *src;
+	size_t i;
+
+	*n = list != NULL && list->kind == DOC_SEQ ? list->u.seq.n : 0;
+	src = xcalloc(*n + 1, sizeof(*src));
+	for (i = 0; i < *n; i++) {
+		const struct doc_node *e = list->u.seq.items[i];
+
+		src[i].kind = field(e, "kind") != NULL ? field(e, "kind") : "";
+		src[i].name = field(e, "name") != NULL ? field(e, "name") : "";
+		src[i].optional = flag(e, "optional", false);
+		src[i].present = flag(e, "present", true);
+		src[i].data = doc_map_get(e, "data");
+	}
+	return src;
+}
+
+/* Whether d holds the documents of <dir>/expected.yaml, as data. */
+static bool
+docs_match(const char *dir, const struct doc *d, char *reason)
+{
+	struct err err = ERR_INIT;
+	struct doc *want = NULL;
+	size_t i;
+	bool ok = false;
+
+	if (parse_file(&want, dir, "expected.yaml", &err) == -1)
+		reason_set(reason, "%s", err.msg);
+	else if (doc_count(want) != doc_count(d))
+		reason_set(reason, "%zu documents, expected %zu", doc_count(d),
+		    doc_count(want));
+	else
+		ok = true;
+	for (i = 0; ok && i < doc_count(d); i++) {
+		ok = doc_equal(doc_root(d, i), doc_root(want, i));
+		if (!ok)
+			reason_set(reason, "document %zu differs", i + 1);
+	}
+	doc_free(want);
+	return ok;
+}
+
+/* The case's postBuild as the step's input; strings point into c, the
+ * caller frees *src. */
+static struct envsubst_postbuild
+postbuild_from(const struct doc_node *c, struct envsubst_source **src)
+{
+	const struct doc_node *post = doc_map_get(c, "postBuild");
+	const char *strategy = field(post, "substituteStrategy");
+	struct envsubst_postbuild pb = {
+		.substitute = doc_map_get(post, "substitute"),
+		.strict = flag(c, "strict", false),
+	};
+
+	if (strategy != NULL && strcmp(strategy, "Always") == 0)
+		pb.strategy = ENVSUBST_ALWAYS;
+	*src = sources_from(doc_map_get(post, "substituteFrom"), &pb.n_from);
+	pb.from = *src;
+	return pb;
+}
 
 static bool
 run_resources(const char *dir, const struct doc_node *c, char *reason)
 {
-	(void)dir;
-	(void)c;
-	reason_set(reason, "YAML parser not landed yet (doc_parse_yaml)");
-	return false;
+	struct envsubst_source *src = NULL;
+	struct envsubst_postbuild pb = postbuild_from(c, &src);
+	const char *expect = field(c, "expect");
+	struct err err = ERR_INIT;
+	struct doc *d = NULL;
+	bool ok = false;
+
+	if (parse_file(&d, dir, "input.yaml", &err) == -1)
+		reason_set(reason, "%s", err.msg);
+	else if (envsubst_doc(d, &pb, &err) == -1)
+		ok = failure_expected(c, &err, reason);
+	else if (expect != NULL && strcmp(expect, "error") == 0)
+		reason_set(reason, "expected an error, got none");
+	else
+		ok = docs_match(dir, d, reason);
+	doc_free(d);
+	free(src);
+	return ok;
 }
 
 /* ---- the run ----------------------------------------------------------------
