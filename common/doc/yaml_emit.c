@@ -421,10 +421,12 @@ typed_text(struct scalar *s, const struct doc_node *n, bool key)
 	bool b;
 	int64_t i;
 	double f;
+	enum doc_kind as = doc_resolve_plain(s->p, s->n);
 
-	if (doc_resolve_plain(s->p, s->n) == n->kind &&
-	    (key || n->kind == DOC_INT || n->kind == DOC_FLOAT))
+	if (as == n->kind && (key || as == DOC_INT || as == DOC_FLOAT))
 		return true;
+	if (key && n->kind == DOC_FLOAT && as == DOC_INT)
+		return true; /* !!float 1: the text matters more */
 	if (n->kind == DOC_NULL)
 		s->p = "null";
 	else if (n->kind == DOC_BOOL && doc_get_bool(&b, n, &err) == 0)

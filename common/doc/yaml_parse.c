@@ -529,9 +529,8 @@ dup_key(const struct doc_node *k, const struct doc_node *first, struct err *err)
 	    k->line, k->col, k->u.str.ptr, first->line);
 }
 
-/* go-yaml refuses a map that repeats a key; so do we. */
 static int
-check_dups(struct doc_node **kv, size_t npairs, struct err *err)
+dups_scan(struct doc_node **kv, size_t npairs, struct err *err)
 {
 	struct keyset set;
 	const struct doc_node *first;
@@ -547,11 +546,26 @@ check_dups(struct doc_node **kv, size_t npairs, struct err *err)
 	}
 	keyset_init(&set, npairs);
 	for (size_t i = 0; i < npairs && rv == 0; i++)
-		if (doc_is_scalar(kv[2 * i]) &&
-		    (first = keyset_add(&set, kv[2 * i])) != NULL)
+		if ((first = keyset_add(&set, kv[2 * i])) != NULL)
 			rv = dup_key(kv[2 * i], first, err);
 	free(set.slot);
 	return rv;
+}
+
+/*
+ * Keys must be scalars, and distinct: go-yaml refuses a repeated key, and
+ * collection keys have no place in the model (keys are looked up by
+ * text), nor in JSON, Kubernetes or kustomize, which refuses them too.
+ */
+static int
+check_keys(struct doc_node **kv, size_t npairs, struct err *err)
+{
+	for (size_t i = 0; i < npairs; i++)
+		if (!doc_is_scalar(kv[2 * i]))
+			return err_set(err, ERR_INVALID,
+			    "line %u, column %u: mapping key must be a scalar",
+			    kv[2 * i]->line, kv[2 * i]->col);
+	return dups_scan(kv, npairs, err);
 }
 
 static void
@@ -592,7 +606,7 @@ merge_add(struct doc_node *n, struct keyset *set, const struct doc_node *src)
 	for (size_t i = 0; i < src->u.map.n; i++) {
 		const struct doc_pair *p = &src->u.map.items[i];
 
-		if (!doc_is_scalar(p->key) || keyset_add(set, p->key) == NULL)
+		if (keyset_add(set, p->key) == NULL)
 			n->u.map.items[n->u.map.n++] = *p;
 	}
 }
@@ -625,7 +639,7 @@ map_merge(struct loader *ld, struct doc_node *n, struct doc_node **kv,
 	}
 	keyset_init(&set, bound);
 	for (size_t i = 0; i < npairs; i++)
-		if (!is_merge_key(kv[2 * i]) && doc_is_scalar(kv[2 * i]))
+		if (!is_merge_key(kv[2 * i]))
 			keyset_add(&set, kv[2 * i]);
 	n->u.map.items = arena_alloc(ld->arena,
 	    bound * sizeof(struct doc_pair));
@@ -653,7 +667,7 @@ map_close(struct loader *ld, struct frame *f, struct err *err)
 	struct doc_node **kv = ld->kids + f->base;
 	size_t npairs = (ld->nkids - f->base) / 2;
 
-	if (check_dups(kv, npairs, err) == -1)
+	if (check_keys(kv, npairs, err) == -1)
 		return -1;
 	if (f->merge)
 		return map_merge(ld, f->node, kv, npairs, err);

@@ -274,6 +274,20 @@ T_TEST(test_duplicate_keys_are_invalid)
 	    "line 41, column 1: mapping key 'k7' already defined at line 8");
 }
 
+T_TEST(test_collection_keys_are_invalid)
+{
+	T_STREQ(parse_fails("? [a]\n: 1\n", NULL, ERR_INVALID),
+	    "line 1, column 3: mapping key must be a scalar");
+	parse_fails("{{v}: 1}\n", NULL, ERR_INVALID);
+}
+
+T_TEST(test_keys_keep_their_text)
+{
+	T_REEMIT(
+	    "True: 1\n~: 2\n!!float 1: 3\n0x10: 4\n? \n: 5\nv: [True, ~]\n",
+	    "True: 1\n~: 2\n1: 3\n0x10: 4\n?\n: 5\nv:\n- true\n- null\n");
+}
+
 /* ---- errors and limits ------------------------------------------------- */
 
 T_TEST(test_syntax_errors_carry_line_and_column)
