@@ -182,9 +182,17 @@ struct bus_opts {
 int bus_open(struct bus **out, enum bus_role role, const char *url,
     const struct bus_opts *opts, struct err *err);
 
-/* Stops receiving (waits for a running callback), closes, frees. Accepts
- * NULL. No other call on b may run or follow. */
+/* Stops receiving (waits for a running callback), closes, frees. Messages
+ * still queued to send are discarded: nng has no linger, so a sender that
+ * must deliver its last messages keeps running until its peer has them.
+ * Accepts NULL. No other call on b may run or follow. */
 void bus_close(struct bus *b);
+
+/* Waits for nng's threads to finish tearing down closed endpoints and
+ * frees nng's global state, so a leak checker at exit finds nothing in
+ * flight. Call once at the end of main(), after closing every endpoint;
+ * no bus call may follow. */
+void bus_shutdown(void);
 
 /*
  * Sends msg (type and payload; sender, epoch, seq and time are filled in)

@@ -343,6 +343,12 @@ bus_close(struct bus *b)
 	free(b);
 }
 
+void
+bus_shutdown(void)
+{
+	nng_fini();
+}
+
 static void *
 nng_msg_alloc_cb(void *arg, size_t size)
 {
