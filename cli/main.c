@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
+
 struct command {
 	const char *name;
 	const char *summary;
@@ -23,7 +25,7 @@ cmd_version(int argc, char **argv)
 }
 
 static const struct command commands[] = {
-	{ "build", "Print what 'kustomize build DIR' prints", 4, NULL },
+	{ "build", "Print what 'kustomize build DIR' prints", 0, cmd_build },
 	{ "template", "Render a Helm chart as 'helm template' does", 5, NULL },
 	{ "version", "Print the version", 0, cmd_version },
 };

@@ -1,0 +1,132 @@
+/*
+ * Transformers not built yet: each fails plainly when a kustomization
+ * uses it, so nobody mistakes its silence for support.
+ */
+#include "kustomize/kz_int.h"
+
+static int
+unsupported(const struct kz_target *t, const char *field, struct err *err)
+{
+	const struct doc_node *n = doc_map_get(t->k, field);
+
+	if (n == NULL || n->kind == DOC_NULL ||
+	    (n->kind == DOC_SEQ && n->u.seq.n == 0))
+		return 0;
+	return err_set(err, ERR_UNSUPPORTED, "'%s' is not supported yet",
+	    field);
+}
+
+int
+kz_patches_smp_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
+{
+	(void)acc;
+	return unsupported(t, "patchesStrategicMerge", err);
+}
+
+int
+kz_patches_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
+{
+	(void)acc;
+	return unsupported(t, "patches", err);
+}
+
+int
+kz_patches_json_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
+{
+	(void)acc;
+	return unsupported(t, "patchesJson6902", err);
+}
+
+int
+kz_replicas_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
+{
+	(void)acc;
+	return unsupported(t, "replicas", err);
+}
+
+int
+kz_images_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
+{
+	(void)acc;
+	return unsupported(t, "images", err);
+}
+
+int
+kz_replacements_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
+{
+	(void)acc;
+	return unsupported(t, "replacements", err);
+}
+
+int
+kz_plugins_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
+{
+	(void)acc;
+	return unsupported(t, "transformers", err);
+}
+
+int
+kz_run_generators(struct kz_acc *acc, struct kz_target *t, struct err *err)
+{
+	(void)acc;
+	if (unsupported(t, "configMapGenerator", err) == -1 ||
+	    unsupported(t, "secretGenerator", err) == -1 ||
+	    unsupported(t, "generators", err) == -1)
+		return -1;
+	return unsupported(t, "helmCharts", err);
+}
+
+int
+kz_crds_merge(struct kz_acc *acc, struct kz_target *t, struct err *err)
+{
+	(void)acc;
+	return unsupported(t, "crds", err);
+}
+
+int
+kz_vars_merge(struct kz_acc *acc, struct kz_target *t, struct err *err)
+{
+	(void)acc;
+	return unsupported(t, "vars", err);
+}
+
+int
+kz_vars_resolve(struct kz_acc *acc, struct err *err)
+{
+	(void)acc;
+	(void)err;
+	return 0;
+}
+
+int
+kz_nameref_fix(struct kz_acc *acc, struct err *err)
+{
+	(void)acc;
+	(void)err;
+	return 0;
+}
+
+int
+kz_hash_names(struct kz_acc *acc, struct err *err)
+{
+	(void)acc;
+	(void)err;
+	return 0;
+}
+
+char *
+kz_origin_join(struct arena *a, const char *base, const char *path)
+{
+	if (base == NULL || base[0] == '\0')
+		return arena_strdup(a, path);
+	return arena_printf(a, "%s/%s", base, path);
+}
+
+void
+kz_origin_annotate(const struct kz_target *t, struct kz_resmap *rm,
+    const char *path)
+{
+	(void)t;
+	(void)rm;
+	(void)path;
+}
