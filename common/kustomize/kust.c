@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 enum ftype {
 	F_STR,
@@ -285,6 +286,26 @@ check_value(const struct doc_node *n, const struct field *f, const char *where,
 	}
 }
 
+/* Go's JSON decoder matches field names regardless of case; the key is
+ * renamed to the canonical spelling so readers find it. */
+static const struct field *
+find_field(struct doc_node *key, const struct field *fields)
+{
+	const char *name = doc_str(key);
+
+	for (const struct field *f = fields; f->name != NULL; f++)
+		if (strcmp(f->name, name) == 0)
+			return f;
+	for (const struct field *f = fields; f->name != NULL; f++) {
+		if (strcasecmp(f->name, name) != 0)
+			continue;
+		key->u.str.ptr = f->name;
+		key->u.str.len = strlen(f->name);
+		return f;
+	}
+	return NULL;
+}
+
 static int
 check_fields(const struct doc_node *n, const struct field *fields,
     const char *where, struct err *err)
@@ -296,14 +317,12 @@ check_fields(const struct doc_node *n, const struct field *fields,
 	for (size_t i = 0; i < n->u.map.n; i++) {
 		const struct doc_pair *p = &n->u.map.items[i];
 		const char *key = doc_str(p->key);
-		const struct field *f = fields;
+		const struct field *f = find_field(p->key, fields);
 
-		while (f->name != NULL && strcmp(f->name, key) != 0)
-			f++;
 		if (snprintf(sub, sizeof(sub), "%s%s%s", where,
 		        where[0] != '\0' ? "." : "", key) >= (int)sizeof(sub))
 			return err_set(err, ERR_LIMIT, "field name too long");
-		if (f->name == NULL)
+		if (f == NULL)
 			return err_set(err, ERR_INVALID,
 			    "line %u: unknown field '%s'", p->key->line, sub);
 		if (check_value(p->value, f, sub, err) == -1)
