@@ -836,7 +836,7 @@ jp_init(struct jp *jp, struct arena *a, const char *text, size_t len,
     const struct doc_limits *lim, struct err *err)
 {
 	*jp = (struct jp){
-		.src = text,
+		.src = text != NULL ? text : "", /* an empty body may be NULL */
 		.arena = a,
 		.chunk = JP_CHUNK_FIRST,
 		.line = 1,

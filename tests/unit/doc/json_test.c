@@ -315,6 +315,13 @@ T_TEST(test_nul_bytes_outside_strings_are_invalid)
 	T_TRUE(strstr(msg, "0x00 in string literal") != NULL);
 }
 
+T_TEST(test_empty_input_may_be_null)
+{
+	const char *msg = parse_fails(NULL, 0, NULL, ERR_INVALID);
+
+	T_TRUE(strstr(msg, "unexpected end of JSON input") != NULL);
+}
+
 T_TEST(test_limits_are_err_limit)
 {
 	struct doc_limits bytes = { .max_bytes = 4 };
