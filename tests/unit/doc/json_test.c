@@ -598,3 +598,45 @@ T_TEST(test_emit_parse_emit_is_stable)
 	free(pretty);
 	doc_free(d);
 }
+
+/* YAML's scalars come out as Go's yaml-to-JSON conversion prints them. */
+T_TEST(test_yaml_documents_emit_as_json)
+{
+	const char *yaml = "apiVersion: v1\n"
+	                   "kind: ConfigMap\n"
+	                   "data:\n"
+	                   "  hex: 0x1F\n"
+	                   "  octal: 0o17\n"
+	                   "  float: 1e3\n"
+	                   "  half: .5\n"
+	                   "  quoted: \"0x1F\"\n"
+	                   "  yes: yes\n"
+	                   "  on: true\n"
+	                   "  none: ~\n"
+	                   "  text: |\n"
+	                   "    a <b> & c\n"
+	                   "list: [1, two, 3.0]\n";
+	struct err err = ERR_INIT;
+	struct doc *d = NULL;
+	char *out;
+
+	T_OK(doc_parse_yaml(&d, yaml, strlen(yaml), NULL, &err), &err);
+	if (d == NULL)
+		return;
+	out = emit(doc_root(d, 0), 0);
+	T_STREQ(out,
+	    "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"data\":{"
+	    "\"hex\":31,\"octal\":15,\"float\":1e3,\"half\":0.5,"
+	    "\"quoted\":\"0x1F\",\"yes\":\"yes\",\"on\":true,"
+	    "\"none\":null,\"text\":\"a \\u003cb\\u003e \\u0026 c\\n\"},"
+	    "\"list\":[1,\"two\",3.0]}");
+	free(out);
+	doc_free(d);
+
+	yaml = "a: .inf\n";
+	T_OK(doc_parse_yaml(&d, yaml, strlen(yaml), NULL, &err), &err);
+	if (d == NULL)
+		return;
+	T_TRUE(emit(doc_root(d, 0), 0) == NULL);
+	doc_free(d);
+}
