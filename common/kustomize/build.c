@@ -6,6 +6,7 @@
  */
 #include "kustomize/kustomize.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -175,12 +176,81 @@ cleanup(struct kz_build *b, struct kz_resmap *m)
 	}
 }
 
+/* The next code point of s (UTF-8; a stray byte stands for itself). */
+static uint32_t
+next_rune(const unsigned char **s)
+{
+	const unsigned char *p = *s;
+	uint32_t c = *p++;
+	int k = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
+
+	for (; k > 0 && (*p & 0xc0) == 0x80; k--)
+		c = (c << 6) | (*p++ & 0x3f);
+	*s = p;
+	return c;
+}
+
+static bool
+is_letter(uint32_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+}
+
+static bool
+is_digit(uint32_t c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* go-yaml v2's key order, which kustomize's output goes through: runes
+ * compared one by one, letters after everything else, runs of digits by
+ * their value. */
+static int
+yaml2_key_cmp(const char *x, const char *y)
+{
+	const unsigned char *a = (const unsigned char *)x;
+	const unsigned char *b = (const unsigned char *)y;
+
+	while (*a != '\0' && *b != '\0') {
+		const unsigned char *a0 = a, *b0 = b;
+		uint32_t ca = next_rune(&a), cb = next_rune(&b);
+		uint64_t an = 0, bn = 0;
+		size_t al = 0, bl = 0;
+
+		if (ca == cb)
+			continue;
+		if (is_letter(ca) && is_letter(cb))
+			return ca < cb ? -1 : 1;
+		if (is_letter(ca) || is_letter(cb))
+			return is_letter(cb) ? -1 : 1;
+		if (ca == '0' || cb == '0') {
+			for (const unsigned char *p = a0;
+			     p > (const unsigned char *)x && is_digit(p[-1]);
+			     p--)
+				if (p[-1] != '0') {
+					an = bn = 1;
+					break;
+				}
+		}
+		for (; is_digit(a0[al]); al++)
+			an = an * 10 + (a0[al] - '0');
+		for (; is_digit(b0[bl]); bl++)
+			bn = bn * 10 + (b0[bl] - '0');
+		if (an != bn)
+			return an < bn ? -1 : 1;
+		if (al != bl)
+			return al < bl ? -1 : 1;
+		return ca < cb ? -1 : 1;
+	}
+	return *a == '\0' ? (*b == '\0' ? 0 : -1) : 1;
+}
+
 static int
 sort_keys_cmp(const void *x, const void *y)
 {
 	const struct doc_pair *px = x, *py = y;
 
-	return strcmp(doc_str(px->key), doc_str(py->key));
+	return yaml2_key_cmp(doc_str(px->key), doc_str(py->key));
 }
 
 /* kustomize prints objects through JSON, so every map comes out sorted. */

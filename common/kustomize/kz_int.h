@@ -42,6 +42,18 @@ kz_unconst(const void *p)
 	return u.m;
 }
 
+/* ---- string-keyed maps (strmap.c) ---------------------------------------- */
+
+struct kz_strmap {
+	const char **keys;
+	void **vals;
+	size_t cap, n;
+};
+
+void *kz_strmap_get(const struct kz_strmap *m, const char *key);
+void kz_strmap_put(struct kz_strmap *m, const char *key, void *val);
+void kz_strmap_release(struct kz_strmap *m);
+
 /* ---- identities --------------------------------------------------------- */
 
 /* Group, version and kind; "" for a missing part, never NULL. */
@@ -303,6 +315,12 @@ int kz_target_load(struct kz_target *t, struct kz_build *b, const char *dir,
 int kz_run_transformers(struct kz_acc *acc, struct kz_target *t,
     struct err *err);
 int kz_run_generators(struct kz_acc *acc, struct kz_target *t, struct err *err);
+/* The "generators" field: builtin generator configurations. */
+int kz_generator_plugins_run(struct kz_acc *acc, struct kz_target *t,
+    struct err *err);
+/* buildMetadata: the origin annotation of a generated object. */
+int kz_generated_origin(const struct kz_target *t, struct kz_res *r,
+    bool secret);
 int kz_namespace_apply(struct kz_acc *acc, const char *ns,
     const struct kz_fsv *fss, struct err *err);
 int kz_prefix_suffix_apply(struct kz_acc *acc, const char *prefix,

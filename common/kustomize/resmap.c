@@ -246,6 +246,8 @@ copy_merge_meta(struct arena *a, struct kz_res *r, const struct kz_res *old)
 	r->suffixes = old->suffixes;
 	r->refvars = old->refvars;
 	r->behavior = old->behavior;
+	/* the hash survives only when both sides asked for it */
+	r->needs_hash = r->needs_hash && old->needs_hash;
 	r->build_annotated = old->build_annotated || r->build_annotated;
 }
 

@@ -66,17 +66,6 @@ kz_plugins_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
 }
 
 int
-kz_run_generators(struct kz_acc *acc, struct kz_target *t, struct err *err)
-{
-	(void)acc;
-	if (unsupported(t, "configMapGenerator", err) == -1 ||
-	    unsupported(t, "secretGenerator", err) == -1 ||
-	    unsupported(t, "generators", err) == -1)
-		return -1;
-	return unsupported(t, "helmCharts", err);
-}
-
-int
 kz_crds_merge(struct kz_acc *acc, struct kz_target *t, struct err *err)
 {
 	(void)acc;
@@ -98,22 +87,6 @@ kz_vars_resolve(struct kz_acc *acc, struct err *err)
 	return 0;
 }
 
-int
-kz_nameref_fix(struct kz_acc *acc, struct err *err)
-{
-	(void)acc;
-	(void)err;
-	return 0;
-}
-
-int
-kz_hash_names(struct kz_acc *acc, struct err *err)
-{
-	(void)acc;
-	(void)err;
-	return 0;
-}
-
 char *
 kz_origin_join(struct arena *a, const char *base, const char *path)
 {
@@ -129,4 +102,21 @@ kz_origin_annotate(const struct kz_target *t, struct kz_resmap *rm,
 	(void)t;
 	(void)rm;
 	(void)path;
+}
+
+int
+kz_generator_plugins_run(struct kz_acc *acc, struct kz_target *t,
+    struct err *err)
+{
+	(void)acc;
+	return unsupported(t, "generators", err);
+}
+
+int
+kz_generated_origin(const struct kz_target *t, struct kz_res *r, bool secret)
+{
+	(void)t;
+	(void)r;
+	(void)secret;
+	return 0;
 }
