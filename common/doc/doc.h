@@ -151,6 +151,12 @@ enum doc_json_flags {
 int doc_emit_json(struct buf *out, const struct doc_node *node, unsigned flags,
     struct err *err);
 
+/* Spells finite v as Go's encoding/json prints a float64 ("1", "0.5",
+ * "1e+21", "1e-7") into dst (at least DOC_JSON_FLOAT_MAX bytes, NUL
+ * added); returns the length. */
+#define DOC_JSON_FLOAT_MAX 32
+size_t doc_json_float(char *dst, double v);
+
 /* ---- building and editing (all allocations in arena a) ------------------ */
 
 struct doc_node *doc_new_null(struct arena *a);

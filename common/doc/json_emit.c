@@ -257,21 +257,30 @@ plain_notation(char *out, const char *digits, int nd, int exp)
  * plain notation for 1e-6 <= |v| < 1e21, else exponent notation with
  * Go's spelling ("1e+21", "1.5e-7").
  */
-static void
-put_go_float(struct buf *b, double v)
+size_t
+doc_json_float(char *dst, double v)
 {
-	char digits[18], out[64];
+	char digits[18];
 	double mag = v < 0 ? -v : v;
 	int exp, nd = shortest_digits(digits, &exp, v), o = 0;
 
 	if (signbit(v))
-		out[o++] = '-';
+		dst[o++] = '-';
 	if (mag != 0 && (mag < 1e-6 || mag >= 1e21))
-		o += exp_notation(out + o, sizeof(out) - (size_t)o, digits, nd,
-		    exp);
+		o += exp_notation(dst + o, DOC_JSON_FLOAT_MAX - (size_t)o,
+		    digits, nd, exp);
 	else
-		o += plain_notation(out + o, digits, nd, exp);
-	buf_append_fast(b, out, (size_t)o);
+		o += plain_notation(dst + o, digits, nd, exp);
+	dst[o] = '\0';
+	return (size_t)o;
+}
+
+static void
+put_go_float(struct buf *b, double v)
+{
+	char out[DOC_JSON_FLOAT_MAX];
+
+	buf_append_fast(b, out, doc_json_float(out, v));
 }
 
 static int
