@@ -191,6 +191,13 @@ void envsubst_emit(struct eval_state *ev, struct buf *b, const void *p,
 void envsubst_apply(struct eval_state *ev, const struct eval_func *f,
     struct buf *out);
 
+/*
+ * Rewrites the tree at n (nodes in arena a) into what Flux's YAML -> JSON
+ * -> YAML round trip makes of a substituted resource (see flux_json.c).
+ * ERR_INVALID for what JSON cannot hold: infinities, NaN, null keys.
+ */
+int envsubst_flux_json(struct arena *a, struct doc_node *n, struct err *err);
+
 /* Fails with ERR_INVALID when a variable name does not match
  * ^[_[:alpha:]][_[:alpha:][:digit:]]*$ (ASCII only), naming it. */
 int envsubst_vars_check_names(const struct envsubst_vars *v, struct err *err);

@@ -92,6 +92,10 @@ envsubst_resource(struct arena *a, struct doc_node *res,
 		    "UnmarshalJSON: the substituted resource is not a map");
 		goto out;
 	}
+	if (envsubst_flux_json(doc_arena(d), doc_root(d, 0), err) == -1) {
+		err_wrap(err, "envsubst error: YAMLToJSON");
+		goto out;
+	}
 	*res = *doc_copy(a, doc_root(d, 0)); /* the node itself stays put */
 	rv = 0;
 out:

@@ -266,3 +266,67 @@ T_TEST(test_long_lines_survive_the_round_trip)
 	buf_release(&text);
 	buf_release(&want);
 }
+
+/* Flux reads the expanded text with YAML 1.1 rules and takes every number
+ * through a float64 (checked against kustomize-controller's libraries). */
+T_TEST(test_values_read_as_flux_reads_them)
+{
+	static const char *const vars[] = { "yes", "yes", "oct", "0644", "f",
+		"1.10", "one", "1.0", "big", "18446744073709551615", NULL };
+	struct envsubst_postbuild pb = { .strict = true };
+	struct err err = ERR_INIT;
+	struct doc
+	    *d = post_build("data:\n  a: ${yes}\n  b: ${oct}\n"
+	                    "  c: ${f}\n  d: ${one}\n  e: 010\n"
+	                    "  f: \"on\"\n  g: \"${yes}\"\n  h: ${big}\n",
+	        &pb, vars, &err);
+
+	T_TRUE(d != NULL);
+	if (d == NULL)
+		return;
+	/* g too: printed again, "${yes}" needs no quotes, so none remain */
+	T_TRUE(same_docs(d,
+	    "data: {a: true, b: 420, c: 1.1, d: 1, e: 8, "
+	    "f: 'on', g: true, h: 18446744073709552000}\n"));
+	T_STREQ(doc_str(doc_ptr_find(doc_root(d, 0), "/data/h")),
+	    "18446744073709552000");
+	doc_free(d);
+}
+
+T_TEST(test_values_json_cannot_hold_fail)
+{
+	static const char *const inf[] = { "v", ".inf", NULL };
+	static const char *const nul[] = { "v", "~", NULL };
+	struct envsubst_postbuild pb = { .strict = true };
+	struct err err = ERR_INIT;
+
+	T_TRUE(post_build("kind: X\nn: ${v}\n", &pb, inf, &err) == NULL);
+	T_STREQ(err.msg,
+	    "post build failed for 'X.[noVer].[noGrp]/': envsubst error: "
+	    "YAMLToJSON: json: unsupported value: +Inf");
+	err_reset(&err);
+	T_TRUE(post_build("kind: X\n${v}: x\n", &pb, nul, &err) == NULL);
+	T_EQ(err.code, ERR_INVALID);
+	T_TRUE(strstr(err.msg, "unsupported map key of type: <nil>") != NULL);
+}
+
+T_TEST(test_keys_become_strings)
+{
+	static const char *const vars[] = { "k", "10", "b", "on", NULL };
+	struct envsubst_postbuild pb = { .strict = true };
+	struct err err = ERR_INIT;
+	struct doc *d = post_build("spec:\n  ${k}: x\n  ${b}: y\n  010: z\n",
+	    &pb, vars, &err);
+	const struct doc_node *spec = d != NULL
+	    ? doc_map_get(doc_root(d, 0), "spec")
+	    : NULL;
+
+	T_TRUE(spec != NULL && spec->u.map.n == 3);
+	if (spec == NULL || spec->u.map.n != 3)
+		return;
+	T_STREQ(doc_str(spec->u.map.items[0].key), "10");
+	T_EQ(spec->u.map.items[0].key->kind, DOC_STR);
+	T_STREQ(doc_str(spec->u.map.items[1].key), "true");
+	T_STREQ(doc_str(spec->u.map.items[2].key), "8");
+	doc_free(d);
+}
