@@ -201,6 +201,26 @@ kc_current_context(const struct kc_set *s)
 	return NULL;
 }
 
+/* The server URL needs a host and nothing a URL cannot hold; a trailing
+ * slash is cut, as it would double up with every request path. */
+static int
+server_check(char *server, struct err *err)
+{
+	char *host = strstr(server, "://") + 3, *p;
+	size_t n;
+
+	for (p = server; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return err_set(err, ERR_INVALID,
+			    "server URL has a space or control character");
+	if (host[0] == '\0' || host[0] == '/')
+		return err_set(err, ERR_INVALID, "server URL has no host");
+	n = strlen(host);
+	while (n > 0 && host[n - 1] == '/')
+		host[--n] = '\0';
+	return 0;
+}
+
 static int
 cluster_fill(struct k8s_config *cfg, const struct kc_entry *e, struct err *err)
 {
@@ -227,10 +247,7 @@ cluster_fill(struct k8s_config *cfg, const struct kc_entry *e, struct err *err)
 		free(cfg->server);
 		cfg->server = server;
 	}
-	/* A trailing slash would double up with every request path. */
-	while (str_has_suffix(cfg->server, "/"))
-		cfg->server[strlen(cfg->server) - 1] = '\0';
-	return 0;
+	return server_check(cfg->server, err);
 }
 
 /* Copies a sequence of scalars into a new array of strings. */

@@ -220,3 +220,30 @@ T_TEST(test_kubeconfig_list_first_file_wins)
 	free(b);
 	free(list);
 }
+
+/* A kubeconfig whose one cluster has the given server. */
+static int
+parse_server(struct k8s_config *cfg, const char *server, struct err *err)
+{
+	char *text = xasprintf("current-context: c\ncontexts:\n- name: c\n"
+	                       "  context: {cluster: k}\nclusters:\n- name: k\n"
+	                       "  cluster: {server: '%s'}\n",
+	    server);
+	int rv = parse(cfg, text, NULL, err);
+
+	free(text);
+	return rv;
+}
+
+T_TEST(test_server_url_needs_a_host)
+{
+	struct k8s_config cfg = { 0 };
+	struct err err = ERR_INIT;
+
+	T_ERR(parse_server(&cfg, "https://", &err), &err, ERR_INVALID);
+	T_ERR(parse_server(&cfg, "https:///x", &err), &err, ERR_INVALID);
+	T_ERR(parse_server(&cfg, "https://a b", &err), &err, ERR_INVALID);
+	T_OK(parse_server(&cfg, "https://h:1/p//", &err), &err);
+	T_STREQ(cfg.server, "https://h:1/p");
+	k8s_config_release(&cfg);
+}
