@@ -221,17 +221,21 @@ count_nodes(struct loader *ld, size_t n, yaml_mark_t mark, struct err *err)
 	return 0;
 }
 
+static uint32_t
+pos32(size_t v)
+{
+	return v + 1 > UINT32_MAX ? UINT32_MAX : (uint32_t)(v + 1);
+}
+
+/* A collection node; a scalar comes from scalar_new(). */
 static struct doc_node *
 node_new(struct loader *ld, enum doc_kind kind, yaml_mark_t mark)
 {
 	struct doc_node *n = arena_alloc(ld->arena, sizeof(*n));
 
-	memset(n, 0, sizeof(*n));
-	n->kind = (uint8_t)kind;
-	n->line = mark.line + 1 > UINT32_MAX ? UINT32_MAX
-	                                     : (uint32_t)(mark.line + 1);
-	n->col = mark.column + 1 > UINT32_MAX ? UINT32_MAX
-	                                      : (uint32_t)(mark.column + 1);
+	*n = (struct doc_node){ .kind = (uint8_t)kind,
+		.line = pos32(mark.line),
+		.col = pos32(mark.column) };
 	return n;
 }
 
@@ -352,6 +356,24 @@ scalar_kind(struct loader *ld, struct doc_node *n, const yaml_event_t *ev,
 	return n->kind == DOC_STR ? 0 : check_tagged(n, ev->start_mark, err);
 }
 
+/* The node and its text in one allocation: scalars are most nodes. */
+static struct doc_node *
+scalar_new(struct loader *ld, const yaml_event_t *ev)
+{
+	size_t len = ev->data.scalar.length;
+	struct doc_node *n = arena_alloc(ld->arena, sizeof(*n) + len + 1);
+	char *text = (char *)(n + 1);
+
+	memcpy(text, ev->data.scalar.value, len);
+	text[len] = '\0';
+	*n = (struct doc_node){ .kind = DOC_STR,
+		.style = (uint8_t)scalar_style(ev->data.scalar.style),
+		.line = pos32(ev->start_mark.line),
+		.col = pos32(ev->start_mark.column),
+		.u.str = { text, len } };
+	return n;
+}
+
 static int
 on_scalar(struct loader *ld, const yaml_event_t *ev, struct err *err)
 {
@@ -360,11 +382,7 @@ on_scalar(struct loader *ld, const yaml_event_t *ev, struct err *err)
 
 	if (count_nodes(ld, 1, ev->start_mark, err) == -1)
 		return -1;
-	n = node_new(ld, DOC_STR, ev->start_mark);
-	n->style = (uint8_t)scalar_style(ev->data.scalar.style);
-	n->u.str.len = ev->data.scalar.length;
-	n->u.str.ptr = arena_strndup(ld->arena,
-	    (const char *)ev->data.scalar.value, ev->data.scalar.length);
+	n = scalar_new(ld, ev);
 	if (scalar_kind(ld, n, ev, err) == -1)
 		return -1;
 	if (anchor != NULL)
@@ -483,14 +501,15 @@ seq_close(struct loader *ld, struct frame *f)
 	n->u.seq.n = n->u.seq.cap = cnt;
 }
 
-/* Keys are the same when their text is, whatever their kinds: the model
- * looks keys up by text (doc_map_find()), so 1 and "1" would collide. */
+/* Scalar keys are the same when their text is, whatever their kinds: the
+ * model looks keys up by text (doc_map_find()), so 1 and "1" collide. */
 static bool
 key_same(const struct doc_node *a, const struct doc_node *b)
 {
-	return doc_is_scalar(a) && doc_is_scalar(b) &&
-	    a->u.str.len == b->u.str.len &&
-	    memcmp(a->u.str.ptr, b->u.str.ptr, a->u.str.len) == 0;
+	return a->u.str.len == b->u.str.len &&
+	    (a->u.str.len == 0 ||
+	        (a->u.str.ptr[0] == b->u.str.ptr[0] &&
+	            memcmp(a->u.str.ptr, b->u.str.ptr, a->u.str.len) == 0));
 }
 
 /* A set of scalar keys, for maps too big to scan pairwise. */
@@ -561,7 +580,7 @@ static int
 check_keys(struct doc_node **kv, size_t npairs, struct err *err)
 {
 	for (size_t i = 0; i < npairs; i++)
-		if (!doc_is_scalar(kv[2 * i]))
+		if (kv[2 * i]->kind == DOC_SEQ || kv[2 * i]->kind == DOC_MAP)
 			return err_set(err, ERR_INVALID,
 			    "line %u, column %u: mapping key must be a scalar",
 			    kv[2 * i]->line, kv[2 * i]->col);
