@@ -466,15 +466,19 @@ pub_restart(const char *transport)
 	peer_wait(&snd1);
 	T_TRUE(peer_spawn(&snd2,
 	    (const char *const[]){ "--mode=send", "--role=pub", "--url", e.url,
-	        "--count=500", "--rate=1000", NULL }));
+	        "--count=500", "--rate=1000", "--hold", NULL }));
 	peer_wait(&rcv);
-	peer_wait(&snd2);
+	peer_stop(&snd2);
 	show("receiver", &rcv);
 	T_TRUE(peer_exited_ok(&snd1));
 	T_TRUE(peer_exited_ok(&snd2));
 	T_TRUE(peer_exited_ok(&rcv));
 	T_EQ(field(&rcv, "epochs"), 2);
-	T_EQ(field(&rcv, "received"), 1000);
+	/* The first publisher's last messages may die with it (nng does not
+	 * linger); the second's all arrive, numbered from 1 again. */
+	T_TRUE(field(&rcv, "received") > 500);
+	T_TRUE(field(&rcv, "received") <= 1000);
+	T_EQ(field(&rcv, "last"), 500);
 	T_EQ(field(&rcv, "gaps"), 0);
 	T_EQ(field(&rcv, "disorder"), 0);
 	endpoint_release(&e);
@@ -502,12 +506,12 @@ malformed(const struct pattern *pat, const char *transport)
 	T_TRUE(peer_spawn(&snd,
 	    (const char *const[]){ "--mode=send", "--role", pat->send_role,
 	        "--url", e.url, "--raw", "--count=400", "--rate=1000",
-	        "--junk-every=50", NULL }));
+	        "--junk-every=50", "--hold", NULL }));
 	T_TRUE(peer_spawn(&rcv,
 	    (const char *const[]){ "--mode=recv", "--role", pat->recv_role,
 	        "--url", e.url, "--until-seq=400", NULL }));
 	peer_wait(&rcv);
-	peer_wait(&snd);
+	peer_stop(&snd);
 	show("sender", &snd);
 	show("receiver", &rcv);
 	T_TRUE(peer_exited_ok(&rcv));
