@@ -290,6 +290,8 @@ build_release(struct kz_build *b)
 {
 	for (size_t i = 0; i < b->docs.n; i++)
 		doc_free(b->docs.v[i]);
+	kz_schema_release(b->schema);
+	doc_free(b->schema_doc);
 	arena_free(b->a);
 }
 

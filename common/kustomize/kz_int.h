@@ -273,6 +273,9 @@ struct kz_build {
 	size_t nfiles;
 	unsigned depth;
 	const struct doc_node *build_metadata; /* the top kustomization's */
+	struct kz_schema *schema; /* for strategic merges, see schema.c */
+	struct doc *schema_doc;   /* the built-in one's tree */
+	bool schema_set;          /* by a kustomization's "openapi" */
 	bool origin_annotations, transformer_annotations;
 };
 
@@ -308,6 +311,11 @@ void kz_origin_annotate(const struct kz_target *t, struct kz_resmap *rm,
     const char *path);
 int kz_target_load(struct kz_target *t, struct kz_build *b, const char *dir,
     const struct kz_target *parent, struct err *err);
+/* The schema strategic merges use: the first "openapi" a kustomization
+ * named, else the built-in one (loaded on first use). */
+int kz_build_schema(const struct kz_schema **out, struct kz_build *b,
+    struct err *err);
+int kz_openapi_load(struct kz_target *t, struct err *err);
 
 /* ---- transformers (each a file of its own) --------------------------------
  */
@@ -339,8 +347,31 @@ int kz_patches_smp_run(struct kz_acc *acc, struct kz_target *t,
 int kz_patches_json_run(struct kz_acc *acc, struct kz_target *t,
     struct err *err);
 int kz_plugins_run(struct kz_acc *acc, struct kz_target *t, struct err *err);
-int kz_smp_apply(struct arena *a, struct doc_node **dst,
-    const struct doc_node *patch, struct err *err);
+/* Applies a strategic merge patch (which it may consume: directives are
+ * stripped and nodes shared) to *dst; *dst is NULL when the patch
+ * deleted it. schema may be NULL (then every list is replaced). */
+int kz_smp_apply(struct arena *a, const struct kz_schema *schema,
+    struct doc_node **dst, struct doc_node *patch, struct err *err);
+
+/* ---- OpenAPI schemas (schema.c) ------------------------------------------ */
+
+struct kz_schema;
+
+int kz_schema_index(struct kz_schema **out, struct arena *a,
+    const struct doc_node *root, struct err *err);
+/* The built-in schema; *doc_out holds its tree (the caller frees it). */
+int kz_schema_builtin_load(struct kz_schema **out, struct doc **doc_out,
+    struct arena *a, struct err *err);
+void kz_schema_release(struct kz_schema *s);
+const struct doc_node *kz_schema_for_type(const struct kz_schema *s,
+    struct arena *a, const char *api, const char *kind);
+const struct doc_node *kz_schema_field(const struct kz_schema *s,
+    const struct doc_node *sch, const char *key);
+const struct doc_node *kz_schema_elements(const struct kz_schema *s,
+    const struct doc_node *sch);
+bool kz_schema_merges(const struct doc_node *sch);
+size_t kz_schema_keys(const char ***out, struct arena *a,
+    const struct doc_node *sch);
 int kz_images_run(struct kz_acc *acc, struct kz_target *t, struct err *err);
 int kz_replicas_run(struct kz_acc *acc, struct kz_target *t, struct err *err);
 int kz_replacements_run(struct kz_acc *acc, struct kz_target *t,

@@ -336,5 +336,51 @@ kz_target_load(struct kz_target *t, struct kz_build *b, const char *dir,
 		return -1;
 	kind = kz_get_str(t->k, "kind");
 	t->component = kind != NULL && strcmp(kind, "Component") == 0;
+	return kz_openapi_load(t, err);
+}
+
+/* kustomize sets its (process-wide) schema once, from the first
+ * kustomization that names one. */
+int
+kz_openapi_load(struct kz_target *t, struct err *err)
+{
+	const struct doc_node *o = doc_map_get(t->k, "openapi");
+	const char *path = kz_get_str(o, "path");
+	const char *version = kz_get_str(o, "version");
+	struct kz_vec roots = { 0 };
+	struct kz_build *b = t->b;
+	char *text;
+	size_t len;
+
+	if (b->schema_set || o == NULL || o->kind != DOC_MAP)
+		return 0;
+	if (path == NULL) {
+		if (version != NULL)
+			b->schema_set = true; /* a built-in version: ours */
+		return 0;
+	}
+	if (version != NULL)
+		return err_set(err, ERR_INVALID,
+		    "'%s': builtin version and custom schema provided, cannot "
+		    "use both",
+		    t->kpath);
+	if (kz_load_file(&text, &len, t, path, err) == -1 ||
+	    kz_parse_docs(&roots, b, text, len, path, err) == -1)
+		return -1;
+	if (roots.n == 0 ||
+	    kz_schema_index(&b->schema, b->a, roots.v[0], err) == -1)
+		return err_wrap(err, "invalid schema file '%s'", path);
+	b->schema_set = true;
+	return 0;
+}
+
+int
+kz_build_schema(const struct kz_schema **out, struct kz_build *b,
+    struct err *err)
+{
+	if (b->schema == NULL && !(b->schema_set && b->schema_doc != NULL) &&
+	    kz_schema_builtin_load(&b->schema, &b->schema_doc, b->a, err) == -1)
+		return -1;
+	*out = b->schema;
 	return 0;
 }

@@ -17,27 +17,6 @@ unsupported(const struct kz_target *t, const char *field, struct err *err)
 }
 
 int
-kz_patches_smp_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
-{
-	(void)acc;
-	return unsupported(t, "patchesStrategicMerge", err);
-}
-
-int
-kz_patches_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
-{
-	(void)acc;
-	return unsupported(t, "patches", err);
-}
-
-int
-kz_patches_json_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
-{
-	(void)acc;
-	return unsupported(t, "patchesJson6902", err);
-}
-
-int
 kz_replicas_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
 {
 	(void)acc;
