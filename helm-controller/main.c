@@ -5,10 +5,11 @@
  */
 #include <stdlib.h>
 
+#include "bus/bus.h"
 #include "core/daemon.h"
 
-static const char *bus_artifacts = "tcp://127.0.0.1:9795";
-static const char *bus_events = "tcp://127.0.0.1:9796";
+static const char *bus_artifacts = BUS_ADDR_ARTIFACTS;
+static const char *bus_events = BUS_ADDR_EVENTS;
 static int concurrent = 4;
 
 static struct daemon d = { .name = "helm-controller", .log_level = "info" };
@@ -18,9 +19,9 @@ static const struct flag table[] = {
 	    "The number of concurrent reconciles."),
 	FLAG_STR("log-level", &d.log_level,
 	    "Log verbosity: error, info or debug."),
-	FLAG_STR("bus-artifacts", &bus_artifacts,
+	FLAG_STR(BUS_FLAG_ARTIFACTS, &bus_artifacts,
 	    "Where to subscribe to artifact events (nng SUB, dials)."),
-	FLAG_STR("bus-events", &bus_events,
+	FLAG_STR(BUS_FLAG_EVENTS, &bus_events,
 	    "Where to push events (nng PUSH, dials)."),
 };
 

@@ -5,10 +5,11 @@
  */
 #include <stdlib.h>
 
+#include "bus/bus.h"
 #include "core/daemon.h"
 
-static const char *bus_events = "tcp://127.0.0.1:9796";
-static const char *bus_reconcile = "tcp://127.0.0.1:9797";
+static const char *bus_events = BUS_ADDR_EVENTS;
+static const char *bus_reconcile = BUS_ADDR_RECONCILE;
 static int concurrent = 4;
 
 static struct daemon d = { .name = "notification-controller",
@@ -19,9 +20,9 @@ static const struct flag table[] = {
 	    "The number of concurrent reconciles."),
 	FLAG_STR("log-level", &d.log_level,
 	    "Log verbosity: error, info or debug."),
-	FLAG_STR("bus-events", &bus_events,
+	FLAG_STR(BUS_FLAG_EVENTS, &bus_events,
 	    "Where to receive events (nng PULL, listens)."),
-	FLAG_STR("bus-reconcile", &bus_reconcile,
+	FLAG_STR(BUS_FLAG_RECONCILE, &bus_reconcile,
 	    "Where to push reconcile requests (nng PUSH, dials)."),
 };
 

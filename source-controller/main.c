@@ -6,12 +6,13 @@
  */
 #include <stdlib.h>
 
+#include "bus/bus.h"
 #include "core/daemon.h"
 
 static const char *storage_path = "/data";
 static const char *storage_addr = ":9090";
-static const char *bus_artifacts = "tcp://127.0.0.1:9795";
-static const char *bus_reconcile = "tcp://127.0.0.1:9797";
+static const char *bus_artifacts = BUS_ADDR_ARTIFACTS;
+static const char *bus_reconcile = BUS_ADDR_RECONCILE;
 static int concurrent = 4;
 
 static struct daemon d = { .name = "source-controller", .log_level = "info" };
@@ -24,9 +25,9 @@ static const struct flag table[] = {
 	FLAG_STR("storage-path", &storage_path, "The local storage path."),
 	FLAG_STR("storage-addr", &storage_addr,
 	    "The address the static file server binds to."),
-	FLAG_STR("bus-artifacts", &bus_artifacts,
+	FLAG_STR(BUS_FLAG_ARTIFACTS, &bus_artifacts,
 	    "Where to publish artifact events (nng PUB, listens)."),
-	FLAG_STR("bus-reconcile", &bus_reconcile,
+	FLAG_STR(BUS_FLAG_RECONCILE, &bus_reconcile,
 	    "Where to receive reconcile requests (nng PULL, listens)."),
 };
 
