@@ -145,9 +145,13 @@ bool envsubst_is_disabled(const struct doc_node *res);
  * left untouched when disabled, or when vars is empty and the strategy is
  * not Always. Otherwise every variable name must match
  * ^[_[:alpha:]][_[:alpha:][:digit:]]*$, the resource is emitted as YAML,
- * expanded with pb->strict and parsed again; the result must be one map.
- * Errors (ERR_INVALID, ERR_LIMIT) read like Flux's: "envsubst error:
- * variable substitution failed: missing closing brace".
+ * expanded with pb->strict and parsed again into one map, which is then
+ * read as Flux's YAML -> JSON -> YAML round trip reads it: YAML 1.1
+ * scalars (a plain yes is true, 010 is 8), numbers through float64 (1.0
+ * is 1), keys as strings, no styles. Errors (ERR_INVALID, ERR_LIMIT) read
+ * like Flux's: "envsubst error: variable substitution failed: missing
+ * closing brace", "envsubst error: YAMLToJSON: json: unsupported value:
+ * +Inf".
  */
 int envsubst_resource(struct arena *a, struct doc_node *res,
     const struct envsubst_vars *vars, const struct envsubst_postbuild *pb,
