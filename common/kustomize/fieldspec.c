@@ -13,26 +13,33 @@
 size_t
 kz_path_split(const char ***out, struct arena *a, const char *path)
 {
+	return kz_path_split_on(out, a, path, '/');
+}
+
+size_t
+kz_path_split_on(const char ***out, struct arena *a, const char *path,
+    char delim)
+{
 	size_t n = 1, k = 0, len;
 	const char **parts;
 	const char *p, *start;
 	char *cur;
 
-	if (path[0] == '/' && path[1] != '\0')
+	if (path[0] == delim && path[1] != '\0')
 		path++;
 	for (p = path; *p != '\0'; p++)
-		if (*p == '/')
+		if (*p == delim)
 			n++;
 	parts = arena_alloc(a, n * sizeof(*parts));
 	len = strlen(path);
 	cur = arena_alloc(a, len + 1);
 	start = cur;
 	for (p = path;; p++) {
-		if (*p == '/' && cur > start && cur[-1] == '\\') {
-			cur[-1] = '/'; /* "\/" is a literal slash */
+		if (*p == delim && cur > start && cur[-1] == '\\') {
+			cur[-1] = delim; /* "\/" is a literal slash */
 			continue;
 		}
-		if (*p == '/' || *p == '\0') {
+		if (*p == delim || *p == '\0') {
 			*cur++ = '\0';
 			parts[k++] = start;
 			start = cur;

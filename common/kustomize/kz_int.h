@@ -236,6 +236,23 @@ int kz_fs_apply(struct arena *a, struct doc_node *obj, const struct kz_fs *fs,
 bool kz_fs_match_obj(const struct kz_fs *fs, const struct doc_node *obj);
 /* Splits at '/' honouring "\/" escapes. */
 size_t kz_path_split(const char ***out, struct arena *a, const char *path);
+size_t kz_path_split_on(const char ***out, struct arena *a, const char *path,
+    char delim);
+
+/* ---- dotted paths (kpath.c) ---------------------------------------------- */
+
+/* kyaml's SmarterPathSplitter ("[a.b]" kept whole), and with slices
+ * "ports[0]" split into "ports", "0". */
+size_t kz_kpath_split(const char ***out, struct arena *a, const char *path,
+    bool slices);
+/* The node one path leads to (kyaml's PathGetter), or NULL. */
+struct doc_node *kz_kpath_lookup(struct doc_node *n, const char *const *parts,
+    size_t nparts, struct arena *a);
+/* Every slot a path reaches (kyaml's PathMatcher), creating missing parts
+ * (the last of kind create) unless create is KZ_CREATE_NONE. */
+int kz_kpath_match(struct kz_vec *out, struct arena *a, struct doc_node **root,
+    const char *const *parts, size_t nparts, enum kz_create create,
+    struct err *err);
 
 /* ---- kustomization files --------------------------------------------------
  */
@@ -376,6 +393,9 @@ int kz_images_run(struct kz_acc *acc, struct kz_target *t, struct err *err);
 int kz_replicas_run(struct kz_acc *acc, struct kz_target *t, struct err *err);
 int kz_replacements_run(struct kz_acc *acc, struct kz_target *t,
     struct err *err);
+/* A list of replacements (inline or "path:"), applied in order. */
+int kz_replacements_apply(struct kz_acc *acc, struct kz_target *t,
+    const struct doc_node *seq, struct err *err);
 int kz_vars_merge(struct kz_acc *acc, struct kz_target *t, struct err *err);
 int kz_vars_resolve(struct kz_acc *acc, struct err *err);
 
@@ -394,6 +414,9 @@ int kz_select(struct kz_vec *out, struct arena *a, const struct kz_resmap *m,
     const struct kz_selector *sel, struct err *err);
 /* Anchored Go-syntax regex match ("" matches anything). */
 int kz_regex_match(bool *out, const char *pattern, const char *subject,
+    struct err *err);
+/* Unanchored: the pattern matches somewhere in subject. */
+int kz_regex_search(bool *out, const char *pattern, const char *subject,
     struct err *err);
 
 #endif /* FLINT_KUSTOMIZE_KZ_INT_H */

@@ -311,18 +311,21 @@ static int
 smp_entry_patches(struct kz_vec *out, struct kz_target *t, const char *entry,
     struct err *err)
 {
+	struct kz_vec got = { 0 };
 	char *text;
 	size_t len;
 
-	if (kz_parse_resources(out, t->b, entry, strlen(entry), "inline patch",
-	        err) == 0 &&
-	    out->n > 0)
-		return 0;
-	err_reset(err);
-	out->n = 0;
-	if (kz_load_file(&text, &len, t, entry, err) == -1 ||
-	    kz_parse_resources(out, t->b, text, len, entry, err) == -1)
-		return -1;
+	if (kz_parse_resources(&got, t->b, entry, strlen(entry), "inline patch",
+	        err) == -1 ||
+	    got.n == 0) {
+		err_reset(err);
+		got.n = 0;
+		if (kz_load_file(&text, &len, t, entry, err) == -1 ||
+		    kz_parse_resources(&got, t->b, text, len, entry, err) == -1)
+			return -1;
+	}
+	for (size_t i = 0; i < got.n; i++)
+		kz_vec_push(t->b->a, out, got.v[i]);
 	return 0;
 }
 

@@ -30,9 +30,11 @@ rx_free(struct rx *r)
 }
 
 static int
-rx_compile(struct rx *r, struct arena *a, const char *pattern, struct err *err)
+rx_compile_as(struct rx *r, struct arena *a, const char *pattern, bool anchor,
+    struct err *err)
 {
-	char *anchored = arena_printf(a, "^(?:%s)$", pattern);
+	char *anchored = anchor ? arena_printf(a, "^(?:%s)$", pattern)
+	                        : arena_strdup(a, pattern);
 	PCRE2_UCHAR msg[256];
 	PCRE2_SIZE off;
 	int code;
@@ -57,6 +59,12 @@ rx_compile(struct rx *r, struct arena *a, const char *pattern, struct err *err)
 }
 
 static int
+rx_compile(struct rx *r, struct arena *a, const char *pattern, struct err *err)
+{
+	return rx_compile_as(r, a, pattern, true, err);
+}
+
+static int
 rx_match(bool *out, struct rx *r, const char *s, struct err *err)
 {
 	int rc = pcre2_match(r->code, (PCRE2_SPTR)s, strlen(s), 0, 0, r->md,
@@ -73,26 +81,39 @@ rx_match(bool *out, struct rx *r, const char *s, struct err *err)
 	return 0;
 }
 
-int
-kz_regex_match(bool *out, const char *pattern, const char *subject,
+static int
+regex_run(bool *out, const char *pattern, const char *subject, bool anchor,
     struct err *err)
 {
-	struct arena *a;
+	struct arena *a = arena_new();
 	struct rx r;
 	int rv;
 
-	if (pattern == NULL || pattern[0] == '\0') {
-		*out = true;
-		return 0;
-	}
-	a = arena_new();
-	rv = rx_compile(&r, a, pattern, err);
+	rv = rx_compile_as(&r, a, pattern, anchor, err);
 	if (rv == 0) {
 		rv = rx_match(out, &r, subject, err);
 		rx_free(&r);
 	}
 	arena_free(a);
 	return rv;
+}
+
+int
+kz_regex_match(bool *out, const char *pattern, const char *subject,
+    struct err *err)
+{
+	if (pattern == NULL || pattern[0] == '\0') {
+		*out = true;
+		return 0;
+	}
+	return regex_run(out, pattern, subject, true, err);
+}
+
+int
+kz_regex_search(bool *out, const char *pattern, const char *subject,
+    struct err *err)
+{
+	return regex_run(out, pattern, subject, false, err);
 }
 
 /* ---- label selectors --------------------------------------------------- */

@@ -17,27 +17,6 @@ unsupported(const struct kz_target *t, const char *field, struct err *err)
 }
 
 int
-kz_replicas_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
-{
-	(void)acc;
-	return unsupported(t, "replicas", err);
-}
-
-int
-kz_images_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
-{
-	(void)acc;
-	return unsupported(t, "images", err);
-}
-
-int
-kz_replacements_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
-{
-	(void)acc;
-	return unsupported(t, "replacements", err);
-}
-
-int
 kz_plugins_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
 {
 	(void)acc;
@@ -49,21 +28,6 @@ kz_crds_merge(struct kz_acc *acc, struct kz_target *t, struct err *err)
 {
 	(void)acc;
 	return unsupported(t, "crds", err);
-}
-
-int
-kz_vars_merge(struct kz_acc *acc, struct kz_target *t, struct err *err)
-{
-	(void)acc;
-	return unsupported(t, "vars", err);
-}
-
-int
-kz_vars_resolve(struct kz_acc *acc, struct err *err)
-{
-	(void)acc;
-	(void)err;
-	return 0;
 }
 
 char *
