@@ -258,6 +258,9 @@ k8s_http_prepare(CURL *h, struct curl_slist **headers_out, struct k8s *k,
 	    (long)CONNECT_TIMEOUT_MS);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	/* Keep as many connections as handles may run at once; curl's
+	 * default of 5 would close (and re-handshake) the rest. */
+	curl_easy_setopt(h, CURLOPT_MAXCONNECTS, (long)POOL_MAX);
 	if (c->connect_to != NULL)
 		curl_easy_setopt(h, CURLOPT_CONNECT_TO, c->connect_to);
 	tls_setup(h, &c->cfg, &auth);
