@@ -8,8 +8,10 @@
  *   k8s_bench list NS [stream]      list every ConfigMap in NS and print
  *                                   the List as `kubectl get -o json` does
  *                                   (stream: page by page, never whole)
- *   k8s_bench apply NS FILE [W]     server-side apply every document of
- *                                   FILE into NS, with W workers [1]
+ *   k8s_bench apply NS FILE [W [nolimit]]
+ *                                   server-side apply every document of
+ *                                   FILE into NS, with W workers [1] and
+ *                                   the default QPS limit, or none
  *
  * Not a test: nothing here checks results beyond counting them.
  */
@@ -227,9 +229,9 @@ apply_worker(void *arg)
 /* Reads FILE, puts every object in NS (before the workers start: an
  * arena is not thread-safe) and applies them. */
 static int
-cmd_apply(const char *ns, const char *file, int workers)
+cmd_apply(const char *ns, const char *file, int workers, bool nolimit)
 {
-	struct apply a = { client(0), NULL, ns, 0, 0 };
+	struct apply a = { client(nolimit ? -1 : 0), NULL, ns, 0, 0 };
 	struct err err = ERR_INIT;
 	pthread_t *t;
 	char *text = NULL;
@@ -284,11 +286,12 @@ main(int argc, char **argv)
 	if ((argc == 3 || argc == 4) && strcmp(argv[1], "list") == 0)
 		return cmd_list(argv[2],
 		    argc == 4 && strcmp(argv[3], "stream") == 0);
-	if ((argc == 4 || argc == 5) && strcmp(argv[1], "apply") == 0)
+	if (argc >= 4 && argc <= 6 && strcmp(argv[1], "apply") == 0)
 		return cmd_apply(argv[2], argv[3],
-		    argc == 5 ? (int)number(argv[4]) : 1);
+		    argc >= 5 ? (int)number(argv[4]) : 1,
+		    argc == 6 && strcmp(argv[5], "nolimit") == 0);
 	fprintf(stderr,
 	    "usage: k8s_bench gen N | seed NS N | list NS [stream] |"
-	    " apply NS FILE [WORKERS]\n");
+	    " apply NS FILE [WORKERS [nolimit]]\n");
 	return 2;
 }
