@@ -84,11 +84,19 @@ struct doc;
 /* ---- streams ---------------------------------------------------------- */
 
 /*
- * Parses a YAML stream of zero or more documents. Anchors, aliases and
- * "<<" merge keys are resolved; aliases count against max_nodes, so a
- * billion-laughs input fails with ERR_LIMIT. Syntax errors are
- * ERR_INVALID with "line L, column C" in the message. The caller owns
- * *out and frees it with doc_free().
+ * Parses a YAML stream of zero or more documents (an empty stream has
+ * none; a bare "---" is a DOC_NULL root). Anchors, aliases and "<<" merge
+ * keys (a map or a sequence of maps; explicit keys win, then earlier
+ * maps) are resolved. An alias SHARES the anchored node, so the result
+ * may be a DAG: doc_copy() a subtree before editing one place alone.
+ * Aliases count their subtree's size against max_nodes and its height
+ * against max_depth, so a billion-laughs input fails with ERR_LIMIT.
+ * Quoted scalars are strings, plain ones resolve with doc_resolve_plain(),
+ * an explicit core tag (!!int, !!str, ...) decides the kind; tags and
+ * styles are kept. ERR_INVALID, with "line L, column C" in the message,
+ * for syntax errors, unknown aliases, a tag that does not fit its text,
+ * a repeated key (keys compare by text, as doc_map_find() does) and a
+ * collection used as a key. The caller owns *out (doc_free()).
  */
 int doc_parse_yaml(struct doc **out, const char *text, size_t len,
     const struct doc_limits *lim, struct err *err);
@@ -121,11 +129,17 @@ void doc_add_root(struct doc *d, struct doc_node *root);
 /* ---- emitting --------------------------------------------------------- */
 
 /*
- * Appends node as block YAML the way kubectl and kustomize print it:
- * two-space indent, "- " items at the parent key's indent, strings quoted
- * only where a plain scalar would change meaning, literal blocks for
- * multi-line strings. Ends with a newline. Returns -1 only when the
- * buffer's cap is hit (ERR_LIMIT).
+ * Appends node as block YAML byte for byte as kubectl kustomize prints it
+ * (go-yaml v2): two-space indent, "- " items at the parent key's indent,
+ * "{}" and "[]" when empty, strings quoted only where a plain scalar
+ * would read back differently under YAML 1.1 (yes, 0x1F, 1:20,
+ * 2001-12-14 are quoted), literal blocks for multi-line strings, and long
+ * strings folded past column 80 as kustomize does. Input styles and tags
+ * are not printed. Values null and bools print as null/true/false,
+ * numbers with their text ("0x1F", "1.0" survive); keys keep their text.
+ * Keys and map order are printed as given (kustomize sorts keys; its
+ * callers must). Ends with a newline. Returns -1 only when the buffer's
+ * cap is hit (ERR_LIMIT).
  */
 int doc_emit_yaml(struct buf *out, const struct doc_node *node,
     struct err *err);

@@ -240,7 +240,7 @@ write_escape(struct emitter *e, int32_t c, unsigned char byte)
 	if (c < 0) /* a byte of invalid UTF-8 */
 		c = byte;
 	tmp[0] = '\\';
-	tmp[1] = c <= 0xFF ? 'x' : c <= 0xFFFF ? 'u' : 'U';
+	tmp[1] = (char)(c <= 0xFF ? 'x' : c <= 0xFFFF ? 'u' : 'U');
 	digits = c <= 0xFF ? 2 : c <= 0xFFFF ? 4 : 8;
 	for (int k = 0; k < digits; k++)
 		tmp[2 + k] = hex[(c >> (4 * (digits - 1 - k))) & 0xF];
@@ -392,20 +392,20 @@ static void
 format_float(char *dst, size_t size, double v)
 {
 	if (isnan(v)) {
-		snprintf(dst, size, ".nan");
+		(void)snprintf(dst, size, ".nan");
 		return;
 	}
 	if (isinf(v)) {
-		snprintf(dst, size, v < 0 ? "-.inf" : ".inf");
+		(void)snprintf(dst, size, v < 0 ? "-.inf" : ".inf");
 		return;
 	}
 	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(dst, size, "%.*g", prec, v);
+		(void)snprintf(dst, size, "%.*g", prec, v);
 		if (strtod(dst, NULL) == v)
 			break;
 	}
 	if (strpbrk(dst, ".en") == NULL)
-		snprintf(dst + strlen(dst), size - strlen(dst), ".0");
+		(void)snprintf(dst + strlen(dst), size - strlen(dst), ".0");
 }
 
 /*
@@ -432,7 +432,7 @@ typed_text(struct scalar *s, const struct doc_node *n, bool key)
 	else if (n->kind == DOC_BOOL && doc_get_bool(&b, n, &err) == 0)
 		s->p = b ? "true" : "false";
 	else if (n->kind == DOC_INT && doc_get_int(&i, n, &err) == 0)
-		snprintf(s->tmp, sizeof(s->tmp), "%" PRId64, i);
+		(void)snprintf(s->tmp, sizeof(s->tmp), "%" PRId64, i);
 	else if (n->kind == DOC_FLOAT && doc_get_float(&f, n, &err) == 0)
 		format_float(s->tmp, sizeof(s->tmp), f);
 	else

@@ -267,7 +267,7 @@ attach(struct loader *ld, struct doc_node *n, unsigned height)
 	if (ld->nkids == ld->kids_cap) {
 		ld->kids_cap = ld->kids_cap == 0 ? 256 : ld->kids_cap * 2;
 		ld->kids = xreallocarray(ld->kids, ld->kids_cap,
-		    sizeof(*ld->kids));
+		    sizeof(struct doc_node *));
 	}
 	ld->kids[ld->nkids++] = n;
 }
@@ -495,9 +495,10 @@ seq_close(struct loader *ld, struct frame *f)
 
 	if (cnt == 0)
 		return;
-	n->u.seq.items = arena_alloc(ld->arena, cnt * sizeof(*n->u.seq.items));
+	n->u.seq.items = arena_alloc(ld->arena,
+	    cnt * sizeof(struct doc_node *));
 	memcpy(n->u.seq.items, ld->kids + f->base,
-	    cnt * sizeof(*n->u.seq.items));
+	    cnt * sizeof(struct doc_node *));
 	n->u.seq.n = n->u.seq.cap = cnt;
 }
 
@@ -524,7 +525,7 @@ keyset_init(struct keyset *s, size_t n)
 	s->cap = 16;
 	while (s->cap < 2 * n)
 		s->cap *= 2;
-	s->slot = xcalloc(s->cap, sizeof(*s->slot));
+	s->slot = xcalloc(s->cap, sizeof(const struct doc_node *));
 }
 
 /* Adds k; returns the equal key already there, or NULL. */

@@ -218,69 +218,78 @@ parse_digits(const char *p, size_t n, int base, uint64_t *v)
 	return true;
 }
 
-/* strconv.ParseInt(s, base, 64) or, unsigned, ParseUint succeeds.
- * Base 0 reads Go's prefixes: 0x, 0o, 0b and a bare leading 0 (octal). */
+static size_t
+skip_sign(const char *p, size_t n, size_t i)
+{
+	return i < n && (p[i] == '+' || p[i] == '-') ? i + 1 : i;
+}
+
+/* Past the digits (and underscores, when us) from i. */
+static size_t
+skip_digits(const char *p, size_t n, size_t i, bool us)
+{
+	while (i < n && (is_digit(p[i]) || (us && p[i] == '_')))
+		i++;
+	return i;
+}
+
+/* Go's base-0 prefixes: 0x, 0o or 0b with something after them, else a
+ * leading 0 for octal; moves *p past the prefix. */
+static int
+go_base(const char **p, size_t *n)
+{
+	int x = *n >= 3 ? (*p)[1] | 0x20 : 0;
+	size_t skip = x == 'x' || x == 'o' || x == 'b' ? 2 : 1;
+
+	if (*n == 0 || (*p)[0] != '0')
+		return 10;
+	*p += skip;
+	*n -= skip;
+	return x == 'x' ? 16 : x == 'o' ? 8 : x == 'b' ? 2 : 8;
+}
+
+/* strconv.ParseInt(s, base, 64) or, unsigned, ParseUint succeeds; base 0
+ * reads Go's prefixes. */
 static bool
 go_int(const char *p, size_t n, int base)
 {
-	bool neg = false, sign = false;
+	bool neg = n > 0 && p[0] == '-';
+	size_t sign = skip_sign(p, n, 0);
 	uint64_t v;
 
-	if (n > 0 && (p[0] == '+' || p[0] == '-')) {
-		sign = true;
-		neg = p[0] == '-';
-		p++;
-		n--;
-	}
-	if (base == 0 && n > 0 && p[0] == '0') {
-		char x = (char)(p[n >= 3 ? 1 : 0] | 0x20);
-
-		base = n >= 3 && (x == 'x' || x == 'o' || x == 'b')
-		    ? (x == 'x'          ? 16
-		              : x == 'o' ? 8
-		                         : 2)
-		    : 8;
-		p += base == 8 && x != 'o' ? 1 : 2;
-		n -= base == 8 && x != 'o' ? 1 : 2;
-		if (n == 0)
-			return base == 8; /* "0" itself */
-	} else if (base == 0) {
-		base = 10;
-	}
+	p += sign;
+	n -= sign;
+	if (base == 0 && n == 1 && p[0] == '0')
+		return true;
+	if (base == 0)
+		base = go_base(&p, &n);
 	if (!parse_digits(p, n, base, &v))
 		return false;
-	if (!sign)
+	if (sign == 0)
 		return true; /* ParseUint takes all of uint64 */
 	return neg ? v <= (uint64_t)1 << 63 : v < (uint64_t)1 << 63;
 }
 
 /* v2's float pattern, ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$,
- * and a finite value (Go's ParseFloat fails on overflow). */
+ * and a finite value (Go's ParseFloat fails on overflow). p[n] is NUL. */
 static bool
 go_float(const char *p, size_t n)
 {
-	size_t i = 0, d;
+	size_t start = skip_sign(p, n, 0), i = skip_digits(p, n, start, false);
+	size_t j;
 
-	if (i < n && (p[i] == '+' || p[i] == '-'))
-		i++;
-	for (d = i; i < n && is_digit(p[i]); i++)
-		;
-	if (i == d && (i >= n || p[i] != '.'))
-		return false;
 	if (i < n && p[i] == '.') {
-		size_t frac = ++i;
-
-		while (i < n && is_digit(p[i]))
-			i++;
-		if (d == frac - 1 && i == frac)
-			return false; /* "." alone */
+		j = skip_digits(p, n, i + 1, false);
+		if (i == start && j == i + 1)
+			return false; /* no digit on either side */
+		i = j;
+	} else if (i == start) {
+		return false;
 	}
 	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
-		if (++i < n && (p[i] == '+' || p[i] == '-'))
-			i++;
-		for (d = i; i < n && is_digit(p[i]); i++)
-			;
-		if (i == d)
+		j = skip_sign(p, n, i + 1);
+		i = skip_digits(p, n, j, false);
+		if (i == j)
 			return false;
 	}
 	return i == n && isfinite(strtod(p, NULL));
@@ -290,26 +299,20 @@ go_float(const char *p, size_t n)
 static bool
 base60_float(const char *p, size_t n)
 {
-	size_t i = 0, groups = 0;
+	size_t i = skip_sign(p, n, 0), groups = 0;
 
-	if (i < n && (p[i] == '+' || p[i] == '-'))
-		i++;
 	if (i >= n || !is_digit(p[i]))
 		return false;
-	while (i < n && (is_digit(p[i]) || p[i] == '_'))
-		i++;
-	while (i < n && p[i] == ':') {
-		if (++i >= n || !is_digit(p[i]))
-			return false;
-		i += i + 1 < n && p[i] <= '5' && is_digit(p[i + 1]) ? 2 : 1;
+	i = skip_digits(p, n, i, true);
+	while (i + 1 < n && p[i] == ':' && is_digit(p[i + 1])) {
+		i += 2;
+		if (p[i - 1] <= '5' && i < n && is_digit(p[i]))
+			i++;
 		groups++;
 	}
-	if (groups == 0)
-		return false;
 	if (i < n && p[i] == '.')
-		for (i++; i < n && (is_digit(p[i]) || p[i] == '_'); i++)
-			;
-	return i == n;
+		i = skip_digits(p, n, i + 1, true);
+	return groups > 0 && i == n;
 }
 
 /* ---- timestamps, as Go's time.Parse reads v2's four layouts -------------- */

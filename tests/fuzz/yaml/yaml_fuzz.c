@@ -14,13 +14,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                        \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, \
-			    #cond);                                        \
-			abort();                                           \
-		}                                                          \
+#define CHECK(cond)                                                    \
+	do {                                                           \
+		if (!(cond)) {                                         \
+			(void)fprintf(stderr, "%s:%d: %s\n", __FILE__, \
+			    __LINE__, #cond);                          \
+			abort();                                       \
+		}                                                      \
 	} while (0)
 
 #define OUT_MAX ((size_t)16 << 20)
@@ -57,13 +57,13 @@ round_trip(const struct doc *d)
 		return;
 	big.max_bytes = out.len + 1; /* expanded aliases may outgrow it */
 	if (doc_parse_yaml(&again, out.data, out.len, &big, &err) == -1) {
-		fprintf(stderr, "re-parse: %s\n%s\n", err.msg, out.data);
+		(void)fprintf(stderr, "re-parse: %s\n%s\n", err.msg, out.data);
 		abort();
 	}
 	CHECK(doc_count(again) == doc_count(d));
 	for (size_t i = 0; i < doc_count(d); i++)
 		if (!doc_equal(doc_root(d, i), doc_root(again, i))) {
-			fprintf(stderr, "document %zu differs:\n%s\n", i,
+			(void)fprintf(stderr, "document %zu differs:\n%s\n", i,
 			    out.data);
 			abort();
 		}

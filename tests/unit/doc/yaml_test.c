@@ -269,7 +269,7 @@ T_TEST(test_duplicate_keys_are_invalid)
 	for (int i = 0; i < 40; i++) /* past the pairwise scan */
 		n += (size_t)snprintf(big + n, sizeof(big) - n, "k%d: %d\n", i,
 		    i);
-	snprintf(big + n, sizeof(big) - n, "k7: again\n");
+	(void)snprintf(big + n, sizeof(big) - n, "k7: again\n");
 	T_STREQ(parse_fails(big, NULL, ERR_INVALID),
 	    "line 41, column 1: mapping key 'k7' already defined at line 8");
 }
@@ -490,7 +490,7 @@ T_TEST(test_folding_counts_characters_not_bytes)
 	n += (size_t)snprintf(s + n, sizeof(s) - n, " ");
 	for (int i = 0; i < 30; i++)
 		n += (size_t)snprintf(s + n, sizeof(s) - n, "\xc3\xa9");
-	snprintf(s + n, sizeof(s) - n, " x");
+	(void)snprintf(s + n, sizeof(s) - n, " x");
 	out = emit_str(s, strlen(s));
 	T_TRUE(strchr(out + 2, '\n') == out + strlen(out) - 1); /* one line */
 	free(out);
@@ -515,11 +515,8 @@ T_TEST(test_keys_are_quoted_like_values_and_long_keys_use_question_marks)
 	T_REEMIT("\"y\": 1\n'a: b': 2\n\"\": 3\n",
 	    "\"y\": 1\n'a: b': 2\n\"\": 3\n");
 	memset(in, 'q', 129);
-	snprintf(in + 129, sizeof(in) - 129, ": v\n");
-	memset(want, 'q', 129);
-	memcpy(want, "? ", 2);
-	memset(want + 2, 'q', 129);
-	snprintf(want + 131, sizeof(want) - 131, "\n: v\n");
+	(void)snprintf(in + 129, sizeof(in) - 129, ": v\n");
+	(void)snprintf(want, sizeof(want), "? %.129s\n: v\n", in);
 	T_REEMIT(in, want);
 	T_REEMIT(
 	    "? \"multi\\nkey\"\n: {a: 1, b: [x, y]}\n? \"m2\\nk\"\n: [1, 2]\n",
@@ -599,7 +596,7 @@ read_file(const char *path, size_t *len)
 	buf_init(&b, BUF_MAX_DEFAULT);
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		buf_append(&b, chunk, n);
-	fclose(f);
+	(void)fclose(f);
 	return buf_detach(&b, len);
 }
 
@@ -640,7 +637,7 @@ T_TEST(test_kustomize_expected_outputs_round_trip_byte_for_byte)
 	int checked = 0;
 
 	if (dp == NULL) {
-		fprintf(stderr,
+		(void)fprintf(stderr,
 		    "  skip: no conformance corpus at %s "
 		    "(set FLINT_CONFORMANCE_DIR)\n",
 		    dir);
@@ -652,13 +649,13 @@ T_TEST(test_kustomize_expected_outputs_round_trip_byte_for_byte)
 		FILE *f = e->d_name[0] == '.' ? NULL : fopen(path, "rb");
 
 		if (f != NULL) {
-			fclose(f);
+			(void)fclose(f);
 			check_expected(path);
 			checked++;
 		}
 		free(path);
 	}
-	closedir(dp);
+	(void)closedir(dp);
 	T_TRUE(checked >= 100); /* the corpus holds 119 */
 	free(dir);
 }
