@@ -1,6 +1,7 @@
 /*
  * Private to common/ctrl: the informer's object cache with its
- * namespace and label indexes, and label selectors.
+ * namespace and label indexes, label selectors, and the controller and
+ * reconciler structs that ctrl.c, reconciler.c and run.c share.
  *
  * The cache is not locked here; the informer guards it with a rwlock.
  * Only the informer's thread writes, so that thread reads without it.
@@ -8,12 +9,15 @@
 #ifndef FLINT_CTRL_INT_H
 #define FLINT_CTRL_INT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "core/arena.h"
 #include "core/err.h"
+#include "core/log.h"
+#include "ctrl/ctrl.h"
 #include "doc/doc.h"
 
 struct cache_bucket;
@@ -125,5 +129,51 @@ bool selector_matches(const struct selector *sel,
 typedef bool cache_visit_fn(void *arg, const struct cache_entry *e);
 void cache_each(const struct cache *c, const char *ns,
     const struct selector *sel, cache_visit_fn *fn, void *arg);
+
+/* ---- controllers ------------------------------------------------------- */
+
+struct ctrl {
+	struct k8s *k;
+	char *controller, *api_version, *kind, *group;
+	char *reporting_controller, *reporting_instance;
+	int concurrent;
+	int64_t default_interval_ms;
+	unsigned jitter_percent;
+	bool finalizer;
+	ctrl_reconcile_fn *reconcile, *finalize;
+	void *arg;
+	struct informer *inf;
+	struct queue *q;
+	struct queue_workers *workers; /* NULL until started */
+	_Atomic uint64_t reconciles;
+};
+
+struct reconciler {
+	struct ctrl *c;
+	struct arena *a;
+	struct log_ctx log;
+	char reconcile_id[40];
+	char now[32];
+	int64_t started_ms;
+	struct object obj;
+	struct doc_node *status_before; /* a copy, NULL when there was none */
+	bool finished; /* deleted and finalized: nothing to requeue */
+};
+
+/* Prepares r for the object node under key; r takes arena a, which
+ * node lives in. */
+void reconciler_init(struct reconciler *r, struct ctrl *c, struct arena *a,
+    const char *key, struct doc_node *node);
+void reconciler_release(struct reconciler *r);
+
+/* Patches what the reconcile changed in .status; 0 when nothing did. */
+int reconciler_patch_status(struct reconciler *r, struct err *err);
+
+/* Stops the workers only (waiting for reconciles under way). */
+void ctrl_stop_workers(struct ctrl *c);
+
+/* Monotonic milliseconds and a per-thread random number. */
+int64_t ctrl_now_ms(void);
+uint64_t ctrl_random(void);
 
 #endif /* FLINT_CTRL_INT_H */

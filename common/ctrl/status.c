@@ -161,6 +161,42 @@ status_handle_requested_at(struct arena *a, struct doc_node *status,
 	return true;
 }
 
+static bool
+is_map(const struct doc_node *n)
+{
+	return n != NULL && n->kind == DOC_MAP;
+}
+
+struct doc_node *
+status_diff(struct arena *a, const struct doc_node *old,
+    const struct doc_node *new_node)
+{
+	struct doc_node *patch;
+
+	if (!is_map(old) || !is_map(new_node))
+		return doc_equal(old, new_node) ? NULL : doc_copy(a, new_node);
+	patch = doc_new_map(a);
+	for (size_t i = 0; i < new_node->u.map.n; i++) {
+		const struct doc_pair *p = &new_node->u.map.items[i];
+		const char *key = doc_str(p->key);
+		struct doc_node *d;
+
+		if (key == NULL)
+			continue;
+		d = status_diff(a, doc_map_get(old, key), p->value);
+		if (d != NULL)
+			doc_map_set(a, patch, key, strlen(key), d);
+	}
+	for (size_t i = 0; i < old->u.map.n; i++) {
+		const char *key = doc_str(old->u.map.items[i].key);
+
+		if (key != NULL && doc_map_get(new_node, key) == NULL)
+			doc_map_set(a, patch, key, strlen(key),
+			    doc_new_null(a));
+	}
+	return patch->u.map.n > 0 ? patch : NULL;
+}
+
 char *
 status_now(char *dst, size_t size)
 {

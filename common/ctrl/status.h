@@ -69,6 +69,14 @@ void status_mark_failed(struct arena *a, struct doc_node *status,
 bool status_handle_requested_at(struct arena *a, struct doc_node *status,
     const struct doc_node *obj);
 
+/*
+ * The RFC 7386 merge patch that turns old into new: maps are compared key
+ * by key (a key gone from new becomes null), anything else is replaced
+ * whole. NULL when the two are equal. Built in arena a; old may be NULL.
+ */
+struct doc_node *status_diff(struct arena *a, const struct doc_node *old,
+    const struct doc_node *new_node);
+
 /* Formats the current UTC time as RFC 3339 seconds ("...T12:00:00Z"),
  * the precision metav1.Time keeps, into dst (at least 21 bytes). */
 char *status_now(char *dst, size_t size);
