@@ -55,6 +55,7 @@ struct anchor {
 	char *name; /* NULL marks a free slot */
 	struct doc_node *node;
 	size_t size;     /* nodes in the subtree, aliases expanded */
+	size_t bytes;    /* scalar text in it, aliases expanded */
 	unsigned height; /* collection levels in the subtree */
 };
 
@@ -62,6 +63,7 @@ struct frame {
 	struct doc_node *node; /* the open collection, kind set */
 	size_t base;           /* its first child on the scratch stack */
 	size_t count0;         /* node count before it opened */
+	size_t bytes0;         /* text count before it opened */
 	char *anchor;          /* owned copy, or NULL */
 	unsigned height;       /* tallest child so far */
 	bool merge;            /* a "<<" key was seen */
@@ -79,6 +81,7 @@ struct loader {
 	struct anchor *anchors; /* open addressing, power-of-two size */
 	size_t nanchors, anchors_cap;
 	size_t nodes; /* counted with alias expansion */
+	size_t bytes; /* scalar text, counted with alias expansion */
 	struct doc_node *root;
 	struct doc *doc;
 };
@@ -166,22 +169,21 @@ anchors_grow(struct loader *ld)
 	ld->anchors_cap = cap;
 }
 
-/* Registers a complete node; a later anchor of the same name wins, as
- * YAML says. Takes ownership of name. */
+/* Registers a complete node (a.name is taken over); a later anchor of
+ * the same name wins, as YAML says. */
 static void
-anchor_put(struct loader *ld, char *name, struct doc_node *node, size_t size,
-    unsigned height)
+anchor_put(struct loader *ld, struct anchor a)
 {
-	struct anchor *a;
+	struct anchor *slot;
 
 	if (2 * (ld->nanchors + 1) > ld->anchors_cap)
 		anchors_grow(ld);
-	a = anchor_slot(ld->anchors, ld->anchors_cap, name);
-	if (a->name != NULL)
-		free(a->name);
+	slot = anchor_slot(ld->anchors, ld->anchors_cap, a.name);
+	if (slot->name != NULL)
+		free(slot->name);
 	else
 		ld->nanchors++;
-	*a = (struct anchor){ name, node, size, height };
+	*slot = a;
 }
 
 static const struct anchor *
@@ -208,16 +210,26 @@ anchors_reset(struct loader *ld)
 
 /* ---- building ---------------------------------------------------------- */
 
+/*
+ * Counts n nodes holding text bytes of scalar text. Both count what
+ * aliases expand to: the nodes against max_nodes, the text against
+ * max_bytes, which text without aliases can never pass; so a small input
+ * cannot stand for a huge tree or a huge output.
+ */
 static int
-count_nodes(struct loader *ld, size_t n, yaml_mark_t mark, struct err *err)
+count_nodes(struct loader *ld, size_t n, size_t bytes, yaml_mark_t mark,
+    struct err *err)
 {
-	if (n > ld->lim.max_nodes - ld->nodes) {
-		ld->nodes = ld->lim.max_nodes;
+	if (n > ld->lim.max_nodes - ld->nodes)
 		return err_set(err, ERR_LIMIT,
 		    "line %zu, column %zu: more than %zu nodes (aliases expanded)",
 		    mark.line + 1, mark.column + 1, ld->lim.max_nodes);
-	}
+	if (bytes > ld->lim.max_bytes - ld->bytes)
+		return err_set(err, ERR_LIMIT,
+		    "line %zu, column %zu: aliases expand the text past %zu bytes",
+		    mark.line + 1, mark.column + 1, ld->lim.max_bytes);
 	ld->nodes += n;
+	ld->bytes += bytes;
 	return 0;
 }
 
@@ -380,13 +392,15 @@ on_scalar(struct loader *ld, const yaml_event_t *ev, struct err *err)
 	const char *anchor = (const char *)ev->data.scalar.anchor;
 	struct doc_node *n;
 
-	if (count_nodes(ld, 1, ev->start_mark, err) == -1)
+	if (count_nodes(ld, 1, ev->data.scalar.length, ev->start_mark, err) ==
+	    -1)
 		return -1;
 	n = scalar_new(ld, ev);
 	if (scalar_kind(ld, n, ev, err) == -1)
 		return -1;
 	if (anchor != NULL)
-		anchor_put(ld, xstrdup(anchor), n, 1, 0);
+		anchor_put(ld,
+		    (struct anchor){ xstrdup(anchor), n, 1, n->u.str.len, 0 });
 	attach(ld, n, 0);
 	return 0;
 }
@@ -420,7 +434,7 @@ on_alias(struct loader *ld, const yaml_event_t *ev, struct err *err)
 		    "line %zu, column %zu: alias '%.64s' nests deeper than %u",
 		    ev->start_mark.line + 1, ev->start_mark.column + 1, name,
 		    ld->lim.max_depth);
-	if (count_nodes(ld, a->size, ev->start_mark, err) == -1)
+	if (count_nodes(ld, a->size, a->bytes, ev->start_mark, err) == -1)
 		return -1;
 	attach(ld, a->node, a->height);
 	return 0;
@@ -469,7 +483,7 @@ on_start(struct loader *ld, const yaml_event_t *ev, enum doc_kind kind,
 	if (ld->nframes >= ld->lim.max_depth)
 		return fail_at(err, ERR_LIMIT, ev->start_mark,
 		    "nesting deeper than the depth limit");
-	if (count_nodes(ld, 1, ev->start_mark, err) == -1)
+	if (count_nodes(ld, 1, 0, ev->start_mark, err) == -1)
 		return -1;
 	n = node_new(ld, kind, ev->start_mark);
 	n->style = flow ? DOC_STYLE_FLOW : DOC_STYLE_ANY;
@@ -481,7 +495,10 @@ on_start(struct loader *ld, const yaml_event_t *ev, enum doc_kind kind,
 		    sizeof(*ld->frames));
 	}
 	f = &ld->frames[ld->nframes++];
-	*f = (struct frame){ n, ld->nkids, ld->nodes - 1, NULL, 0, false };
+	*f = (struct frame){ .node = n,
+		.base = ld->nkids,
+		.count0 = ld->nodes - 1,
+		.bytes0 = ld->bytes };
 	if (anchor != NULL)
 		f->anchor = xstrdup(anchor);
 	return 0;
@@ -709,7 +726,9 @@ on_end(struct loader *ld, struct err *err)
 		seq_close(ld, f);
 	}
 	if (f->anchor != NULL) {
-		anchor_put(ld, f->anchor, n, ld->nodes - f->count0, height);
+		anchor_put(ld,
+		    (struct anchor){ f->anchor, n, ld->nodes - f->count0,
+		        ld->bytes - f->bytes0, height });
 		f->anchor = NULL;
 	}
 	ld->nkids = f->base;

@@ -358,6 +358,20 @@ T_TEST(test_billion_laughs_fails_with_limit)
 	           "more than 8388608 nodes") != NULL);
 }
 
+T_TEST(test_aliases_count_their_text_against_max_bytes)
+{
+	struct doc_limits lim = { .max_bytes = 64 };
+	static const char ok[] = "a: &x 0123456789\nb: [*x, *x]\n";
+	static const char big[] =
+	    "a: &x 0123456789\nb: [*x, *x, *x, *x, *x, *x]\n";
+
+	/* 12 bytes of text (keys too), 32 with the aliases: under 64 */
+	doc_free(parse_n(ok, sizeof(ok) - 1, &lim));
+	/* 72 at the sixth alias, though the input is 47 bytes */
+	T_STREQ(parse_fails(big, &lim, ERR_LIMIT),
+	    "line 2, column 25: aliases expand the text past 64 bytes");
+}
+
 /* ---- emitting -------------------------------------------------------------
  */
 
