@@ -378,18 +378,24 @@ behavior(const char *s)
 	return KZ_BEHAVIOR_UNSET;
 }
 
-static int
-generate(struct kz_res **out, const struct kz_target *t,
-    const struct doc_node *args, bool secret, struct err *err)
+int
+kz_generate(struct kz_res **out, const struct kz_target *t,
+    const struct doc_node *args, bool secret, bool plugin, struct err *err)
 {
 	struct arena *a = t->b->a;
+	const struct doc_node *meta = doc_map_get(args, "metadata");
 	const char *name = kz_get_str(args, "name");
 	const char *ns = kz_get_str(args, "namespace");
 	const char *type = kz_get_str(args, "type");
-	struct doc_node *obj = doc_new_map(a), *meta = doc_new_map(a);
+	struct doc_node *obj = doc_new_map(a), *md = doc_new_map(a);
 	struct kvs kv = { 0 };
 	struct kz_res *r;
 
+	/* a plugin configuration may name its object in its metadata */
+	if (plugin && (name == NULL || name[0] == '\0'))
+		name = kz_get_str(meta, "name");
+	if (plugin && (ns == NULL || ns[0] == '\0'))
+		ns = kz_get_str(meta, "namespace");
 	if (name == NULL || name[0] == '\0')
 		return err_set(err, ERR_INVALID, "a %s must have a name",
 		    secret ? "secret" : "configmap");
@@ -397,10 +403,10 @@ generate(struct kz_res **out, const struct kz_target *t,
 	doc_map_set(a, obj, "kind", 4,
 	    secret ? doc_new_str(a, "Secret", 6)
 	           : doc_new_str(a, "ConfigMap", 9));
-	doc_map_set(a, obj, "metadata", 8, meta);
-	doc_map_set(a, meta, "name", 4, doc_new_str(a, name, strlen(name)));
+	doc_map_set(a, obj, "metadata", 8, md);
+	doc_map_set(a, md, "name", 4, doc_new_str(a, name, strlen(name)));
 	if (ns != NULL && ns[0] != '\0')
-		doc_map_set(a, meta, "namespace", 9,
+		doc_map_set(a, md, "namespace", 9,
 		    doc_new_str(a, ns, strlen(ns)));
 	if (secret) {
 		if (type == NULL || type[0] == '\0')
@@ -414,7 +420,7 @@ generate(struct kz_res **out, const struct kz_target *t,
 	set_data(a, obj, &kv, secret);
 	r = kz_res_new(a, obj);
 	apply_options(a, r, doc_map_get(args, "options"),
-	    doc_map_get(t->k, "generatorOptions"));
+	    plugin ? NULL : doc_map_get(t->k, "generatorOptions"));
 	r->behavior = behavior(kz_get_str(args, "behavior"));
 	if (r->behavior == KZ_BEHAVIOR_UNSET)
 		r->behavior = KZ_BEHAVIOR_CREATE;
@@ -435,7 +441,8 @@ run_list(struct kz_acc *acc, struct kz_target *t, const char *field,
 
 		if (seq->u.seq.items[i]->kind != DOC_MAP)
 			continue;
-		if (generate(&r, t, seq->u.seq.items[i], secret, err) == -1 ||
+		if (kz_generate(&r, t, seq->u.seq.items[i], secret, false,
+		        err) == -1 ||
 		    kz_generated_origin(t, r, secret) == -1 ||
 		    kz_resmap_absorb(t->b->a, &acc->rm, r, err) == -1)
 			return err_wrap(err, "merging from generator");
@@ -458,5 +465,5 @@ kz_run_generators(struct kz_acc *acc, struct kz_target *t, struct err *err)
 		return err_set(err, ERR_UNSUPPORTED,
 		    "helmCharts: flint does not inflate Helm charts in "
 		    "kustomize builds");
-	return kz_generator_plugins_run(acc, t, err);
+	return kz_plugins_generate(acc, t, err);
 }

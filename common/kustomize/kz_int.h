@@ -318,6 +318,9 @@ int kz_parse_resources(struct kz_vec *out, struct kz_build *b, const char *text,
 int kz_parse_docs(struct kz_vec *out, struct kz_build *b, const char *text,
     size_t len, const char *what, struct err *err);
 void kz_acc_init(struct kz_acc *acc, struct arena *a);
+/* A resources entry: a file of objects or a kustomization directory. */
+int kz_accumulate_path(struct kz_acc *acc, struct kz_target *t,
+    const char *path, struct err *err);
 int kz_target_accumulate(struct kz_acc *acc, struct kz_target *t,
     struct err *err);
 /* CRD files: their name references, merged into acc's configuration. */
@@ -341,8 +344,22 @@ int kz_run_transformers(struct kz_acc *acc, struct kz_target *t,
     struct err *err);
 int kz_run_generators(struct kz_acc *acc, struct kz_target *t, struct err *err);
 /* The "generators" field: builtin generator configurations. */
-int kz_generator_plugins_run(struct kz_acc *acc, struct kz_target *t,
+int kz_plugins_generate(struct kz_acc *acc, struct kz_target *t,
     struct err *err);
+/* A ConfigMap or Secret from generator arguments; plugin: a builtin
+ * plugin's configuration (name from its metadata, no global options). */
+int kz_generate(struct kz_res **out, const struct kz_target *t,
+    const struct doc_node *args, bool secret, bool plugin, struct err *err);
+int kz_image_apply(struct kz_acc *acc, const struct doc_node *e,
+    const struct kz_fsv *fss, struct err *err);
+int kz_replica_apply(struct kz_acc *acc, const struct doc_node *e,
+    const struct kz_fsv *fss, struct err *err);
+int kz_patch_entry(struct kz_acc *acc, struct kz_target *t,
+    const struct doc_node *e, struct err *err);
+int kz_patch_json6902_entry(struct kz_acc *acc, struct kz_target *t,
+    const struct doc_node *e, const char *inline_key, struct err *err);
+int kz_patch_smp_config(struct kz_acc *acc, struct kz_target *t,
+    const struct doc_node *c, struct err *err);
 /* buildMetadata: the origin annotation of a generated object. */
 int kz_generated_origin(const struct kz_target *t, struct kz_res *r,
     bool secret);

@@ -106,9 +106,9 @@ struct patch_src {
 
 static int
 patch_text(struct patch_src *p, struct kz_target *t, const struct doc_node *e,
-    struct err *err)
+    const char *inline_key, struct err *err)
 {
-	const char *inline_patch = kz_get_str(e, "patch");
+	const char *inline_patch = kz_get_str(e, inline_key);
 	const char *path = kz_get_str(e, "path");
 	char *text;
 	size_t len;
@@ -259,16 +259,16 @@ patch_json(struct kz_acc *acc, const struct doc_node *e,
 	return 0;
 }
 
-/* One entry of "patches". */
-static int
-patch_entry(struct kz_acc *acc, struct kz_target *t, const struct doc_node *e,
-    struct err *err)
+/* One entry of "patches" (or a PatchTransformer's configuration). */
+int
+kz_patch_entry(struct kz_acc *acc, struct kz_target *t,
+    const struct doc_node *e, struct err *err)
 {
 	struct kz_vec docs = { 0 }, patches = { 0 };
 	const struct doc_node *ops;
 	struct patch_src p;
 
-	if (patch_text(&p, t, e, err) == -1)
+	if (patch_text(&p, t, e, "patch", err) == -1)
 		return -1;
 	if (kz_parse_docs(&docs, t->b, p.text, p.len, p.what, err) == -1)
 		return err_wrap(err, "unable to parse SM or JSON patch");
@@ -297,7 +297,7 @@ kz_patches_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
 
 		if (e->kind != DOC_MAP)
 			continue;
-		if (patch_entry(acc, t, e, err) == -1)
+		if (kz_patch_entry(acc, t, e, err) == -1)
 			return err_wrap(err, "patches[%zu]", i);
 	}
 	return 0;
@@ -329,6 +329,23 @@ smp_entry_patches(struct kz_vec *out, struct kz_target *t, const char *entry,
 	return 0;
 }
 
+static int
+apply_smp_list(struct kz_acc *acc, struct kz_target *t,
+    const struct kz_vec *patches, struct err *err)
+{
+	for (size_t i = 0; i < patches->n; i++) {
+		struct kz_res *pr = patches->v[i], *r;
+		struct kz_vec one = { 0 };
+
+		if (find_by_id(&r, acc, pr, err) == -1)
+			return -1;
+		kz_vec_push(acc->arena, &one, r);
+		if (smp_targets(acc, t->b, &one, pr, err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 int
 kz_patches_smp_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
 {
@@ -343,17 +360,27 @@ kz_patches_smp_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
 		    smp_entry_patches(&patches, t, entry, err) == -1)
 			return err_wrap(err, "patchesStrategicMerge");
 	}
-	for (size_t i = 0; i < patches.n; i++) {
-		struct kz_res *pr = patches.v[i], *r;
-		struct kz_vec one = { 0 };
-
-		if (find_by_id(&r, acc, pr, err) == -1)
-			return err_wrap(err, "patchesStrategicMerge");
-		kz_vec_push(acc->arena, &one, r);
-		if (smp_targets(acc, t->b, &one, pr, err) == -1)
-			return err_wrap(err, "patchesStrategicMerge");
-	}
+	if (apply_smp_list(acc, t, &patches, err) == -1)
+		return err_wrap(err, "patchesStrategicMerge");
 	return 0;
+}
+
+/* One entry of patchesJson6902 (or a PatchJson6902Transformer's
+ * configuration, whose inline patch is "jsonOp"). */
+int
+kz_patch_json6902_entry(struct kz_acc *acc, struct kz_target *t,
+    const struct doc_node *e, const char *inline_key, struct err *err)
+{
+	const struct doc_node *ops;
+	struct patch_src p;
+
+	if (kz_get_str(doc_map_get(e, "target"), "name") == NULL)
+		return err_set(err, ERR_INVALID,
+		    "must specify the target name");
+	if (patch_text(&p, t, e, inline_key, err) == -1 ||
+	    json_ops(&ops, t->b, &p, err) == -1)
+		return -1;
+	return patch_json(acc, e, ops, &p, false, err);
 }
 
 int
@@ -363,20 +390,39 @@ kz_patches_json_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
 
 	for (size_t i = 0;
 	     seq != NULL && seq->kind == DOC_SEQ && i < seq->u.seq.n; i++) {
-		const struct doc_node *e = seq->u.seq.items[i], *ops;
-		struct patch_src p;
+		const struct doc_node *e = seq->u.seq.items[i];
 
-		if (e->kind != DOC_MAP)
-			continue;
-		if (kz_get_str(doc_map_get(e, "target"), "name") == NULL)
-			return err_set(err, ERR_INVALID,
-			    "patchesJson6902[%zu]: must specify the target "
-			    "name",
-			    i);
-		if (patch_text(&p, t, e, err) == -1 ||
-		    json_ops(&ops, t->b, &p, err) == -1 ||
-		    patch_json(acc, e, ops, &p, false, err) == -1)
+		if (e->kind == DOC_MAP &&
+		    kz_patch_json6902_entry(acc, t, e, "patch", err) == -1)
 			return err_wrap(err, "patchesJson6902[%zu]", i);
 	}
 	return 0;
+}
+
+/* A PatchStrategicMergeTransformer's configuration: "paths" (each a
+ * patch or a file of patches) and "patches" (inline). */
+int
+kz_patch_smp_config(struct kz_acc *acc, struct kz_target *t,
+    const struct doc_node *c, struct err *err)
+{
+	const struct doc_node *paths = doc_map_get(c, "paths");
+	const char *inline_patches = kz_get_str(c, "patches");
+	struct kz_vec patches = { 0 };
+
+	for (size_t i = 0;
+	     paths != NULL && paths->kind == DOC_SEQ && i < paths->u.seq.n;
+	     i++) {
+		const char *entry = kz_scalar(paths->u.seq.items[i]);
+
+		if (entry != NULL &&
+		    smp_entry_patches(&patches, t, entry, err) == -1)
+			return -1;
+	}
+	if (inline_patches != NULL &&
+	    kz_parse_resources(&patches, t->b, inline_patches,
+	        strlen(inline_patches), "inline patches", err) == -1)
+		return -1;
+	if (patches.n == 0)
+		return err_set(err, ERR_INVALID, "patch appears to be empty");
+	return apply_smp_list(acc, t, &patches, err);
 }

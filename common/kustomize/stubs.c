@@ -17,13 +17,6 @@ unsupported(const struct kz_target *t, const char *field, struct err *err)
 }
 
 int
-kz_plugins_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
-{
-	(void)acc;
-	return unsupported(t, "transformers", err);
-}
-
-int
 kz_crds_merge(struct kz_acc *acc, struct kz_target *t, struct err *err)
 {
 	(void)acc;
@@ -45,14 +38,6 @@ kz_origin_annotate(const struct kz_target *t, struct kz_resmap *rm,
 	(void)t;
 	(void)rm;
 	(void)path;
-}
-
-int
-kz_generator_plugins_run(struct kz_acc *acc, struct kz_target *t,
-    struct err *err)
-{
-	(void)acc;
-	return unsupported(t, "generators", err);
 }
 
 int

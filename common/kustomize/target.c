@@ -113,8 +113,8 @@ accumulate_dir(struct kz_acc *acc, struct kz_target *t, const char *path,
 	return 0;
 }
 
-static int
-accumulate_path(struct kz_acc *acc, struct kz_target *t, const char *path,
+int
+kz_accumulate_path(struct kz_acc *acc, struct kz_target *t, const char *path,
     struct err *err)
 {
 	const char *full;
@@ -146,7 +146,7 @@ accumulate_list(struct kz_acc *acc, struct kz_target *t, const char *field,
 
 		if (path == NULL || path[0] == '\0')
 			continue;
-		if (accumulate_path(acc, t, path, err) == -1)
+		if (kz_accumulate_path(acc, t, path, err) == -1)
 			return -1;
 	}
 	return 0;

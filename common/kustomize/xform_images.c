@@ -149,8 +149,9 @@ legacy_walk(struct arena *a, struct doc_node *n, const struct image *im,
 	return 0;
 }
 
-static int
-image_entry(struct kz_acc *acc, const struct doc_node *e, struct err *err)
+int
+kz_image_apply(struct kz_acc *acc, const struct doc_node *e,
+    const struct kz_fsv *fss, struct err *err)
 {
 	struct image im = { kz_get_str(e, "name"), kz_get_str(e, "newName"),
 		kz_get_str(e, "newTag"), kz_get_str(e, "digest"),
@@ -165,10 +166,10 @@ image_entry(struct kz_acc *acc, const struct doc_node *e, struct err *err)
 			continue;
 		if (legacy_walk(acc->arena, r->obj, &im, 0, err) == -1)
 			return -1;
-		for (size_t j = 0; j < acc->tc->images.n; j++)
-			if (kz_fs_apply(acc->arena, r->obj,
-			        &acc->tc->images.v[j], KZ_CREATE_SCALAR,
-			        set_image, &im, err) == -1)
+		/* kustomize's image filter creates nothing */
+		for (size_t j = 0; j < fss->n; j++)
+			if (kz_fs_apply(acc->arena, r->obj, &fss->v[j],
+			        KZ_CREATE_NONE, set_image, &im, err) == -1)
 				return -1;
 	}
 	return 0;
@@ -182,7 +183,8 @@ kz_images_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
 	for (size_t i = 0;
 	     seq != NULL && seq->kind == DOC_SEQ && i < seq->u.seq.n; i++)
 		if (seq->u.seq.items[i]->kind == DOC_MAP &&
-		    image_entry(acc, seq->u.seq.items[i], err) == -1)
+		    kz_image_apply(acc, seq->u.seq.items[i], &acc->tc->images,
+		        err) == -1)
 			return err_wrap(err, "images[%zu]", i);
 	return 0;
 }
@@ -215,8 +217,9 @@ any_id_named(struct arena *a, const struct kz_res *r, const char *name,
 	return strcmp(id.name, name) == 0 && kz_gvk_selected(&id.gvk, gvk);
 }
 
-static int
-replica_entry(struct kz_acc *acc, const struct doc_node *e, struct err *err)
+int
+kz_replica_apply(struct kz_acc *acc, const struct doc_node *e,
+    const struct kz_fsv *fss, struct err *err)
 {
 	const char *name = kz_get_str(e, "name");
 	int64_t count = 0;
@@ -227,8 +230,8 @@ replica_entry(struct kz_acc *acc, const struct doc_node *e, struct err *err)
 	if (doc_map_get(e, "count") != NULL &&
 	    doc_get_int(&count, doc_map_get(e, "count"), err) == -1)
 		return -1;
-	for (size_t j = 0; j < acc->tc->replicas.n; j++) {
-		const struct kz_fs *fs = &acc->tc->replicas.v[j];
+	for (size_t j = 0; j < fss->n; j++) {
+		const struct kz_fs *fs = &fss->v[j];
 
 		for (size_t i = 0; i < acc->rm.v.n; i++) {
 			struct kz_res *r = acc->rm.v.v[i];
@@ -257,7 +260,8 @@ kz_replicas_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
 	for (size_t i = 0;
 	     seq != NULL && seq->kind == DOC_SEQ && i < seq->u.seq.n; i++)
 		if (seq->u.seq.items[i]->kind == DOC_MAP &&
-		    replica_entry(acc, seq->u.seq.items[i], err) == -1)
+		    kz_replica_apply(acc, seq->u.seq.items[i],
+		        &acc->tc->replicas, err) == -1)
 			return err_wrap(err, "replicas[%zu]", i);
 	return 0;
 }
