@@ -27,7 +27,7 @@ struct uc_case {
 	int32_t to_upper, to_lower; /* deltas, or UC_ALTERNATE */
 };
 
-/* Generated tables (unicode_tab.c, from mkunicode.go). */
+/* Generated tables (unicode_tab.c, from tests/harness/gen/mkunicode.go). */
 extern const struct uc_range envsubst_letters[];
 extern const size_t envsubst_letters_len;
 extern const struct uc_range envsubst_digits[];
