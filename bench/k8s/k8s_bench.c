@@ -39,7 +39,7 @@ client(double qps)
 
 	if (k8s_config_load(&cfg, NULL, NULL, &err) == -1 ||
 	    k8s_new(&k, &cfg, &opts, &err) == -1) {
-		fprintf(stderr, "k8s_bench: %s\n", err.msg);
+		(void)fprintf(stderr, "k8s_bench: %s\n", err.msg);
 		exit(1);
 	}
 	k8s_config_release(&cfg);
@@ -85,7 +85,7 @@ cmd_gen(long n)
 			buf_puts(&b, "---\n");
 		configmap_yaml(&b, NULL, i);
 	}
-	fwrite(b.data, 1, b.len, stdout);
+	(void)fwrite(b.data, 1, b.len, stdout);
 	buf_release(&b);
 	return 0;
 }
@@ -114,7 +114,8 @@ seed_worker(void *arg)
 		if (doc_parse_yaml(&d, b.data, b.len, NULL, &err) == -1 ||
 		    k8s_create(NULL, s->k, doc_root(d, 0), NULL, &err) == -1) {
 			if (err.code != ERR_CONFLICT) {
-				fprintf(stderr, "k8s_bench: %s\n", err.msg);
+				(void)fprintf(stderr, "k8s_bench: %s\n",
+				    err.msg);
 				atomic_fetch_add(&s->failed, 1);
 			}
 			err_reset(&err);
@@ -161,7 +162,7 @@ stream_page(void *arg, const struct doc_node *page, struct err *err)
 		if (doc_emit_json(&s->out, items->u.seq.items[i],
 		        DOC_JSON_INDENT, err) == -1)
 			return -1;
-		fwrite(s->out.data, 1, s->out.len, stdout);
+		(void)fwrite(s->out.data, 1, s->out.len, stdout);
 	}
 	return 0;
 }
@@ -179,9 +180,10 @@ cmd_list(const char *ns, bool streaming)
 
 	if (streaming) {
 		buf_init(&s.out, BUF_MAX_DEFAULT);
-		fputs("{\n  \"apiVersion\": \"v1\",\n  \"items\": [", stdout);
+		(void)fputs("{\n  \"apiVersion\": \"v1\",\n  \"items\": [",
+		    stdout);
 		rv = k8s_list_pages(k, &o, stream_page, &s, &err);
-		fputs("\n  ],\n  \"kind\": \"List\"\n}\n", stdout);
+		(void)fputs("\n  ],\n  \"kind\": \"List\"\n}\n", stdout);
 		buf_release(&s.out);
 	} else {
 		buf_init(&out, BUF_MAX_DEFAULT);
@@ -189,12 +191,12 @@ cmd_list(const char *ns, bool streaming)
 		if (rv == 0)
 			rv = doc_emit_json(&out, doc_root(d, 0),
 			    DOC_JSON_INDENT, &err);
-		fwrite(out.data, 1, out.len, stdout);
+		(void)fwrite(out.data, 1, out.len, stdout);
 		buf_release(&out);
 		doc_free(d);
 	}
 	if (rv == -1)
-		fprintf(stderr, "k8s_bench: %s\n", err.msg);
+		(void)fprintf(stderr, "k8s_bench: %s\n", err.msg);
 	k8s_free(k);
 	return rv == 0 ? 0 : 1;
 }
@@ -218,7 +220,7 @@ apply_worker(void *arg)
 	while ((i = atomic_fetch_add(&a->next, 1)) < doc_count(a->docs)) {
 		if (k8s_apply(NULL, a->k, doc_root(a->docs, i), &o, &err) ==
 		    -1) {
-			fprintf(stderr, "k8s_bench: %s\n", err.msg);
+			(void)fprintf(stderr, "k8s_bench: %s\n", err.msg);
 			atomic_fetch_add(&a->failed, 1);
 			err_reset(&err);
 		}
@@ -241,7 +243,7 @@ cmd_apply(const char *ns, const char *file, int workers, bool nolimit)
 
 	if (k8s_read_file(&text, &len, file, (size_t)1 << 30, &err) == -1 ||
 	    doc_parse_yaml(&a.docs, text, len, NULL, &err) == -1) {
-		fprintf(stderr, "k8s_bench: %s\n", err.msg);
+		(void)fprintf(stderr, "k8s_bench: %s\n", err.msg);
 		return 1;
 	}
 	free(text);
@@ -256,7 +258,7 @@ cmd_apply(const char *ns, const char *file, int workers, bool nolimit)
 	for (w = 0; w < workers; w++)
 		pthread_join(t[w], NULL);
 	free(t);
-	fprintf(stderr, "k8s_bench: applied %zu objects, %ld failed\n",
+	(void)fprintf(stderr, "k8s_bench: applied %zu objects, %ld failed\n",
 	    doc_count(a.docs), atomic_load(&a.failed));
 	doc_free(a.docs);
 	k8s_free(a.k);
@@ -270,7 +272,7 @@ number(const char *s)
 	int64_t v;
 
 	if (str_to_i64(&v, s, &err) == -1 || v < 1 || v > 10000000) {
-		fprintf(stderr, "k8s_bench: bad number '%s'\n", s);
+		(void)fprintf(stderr, "k8s_bench: bad number '%s'\n", s);
 		exit(2);
 	}
 	return (long)v;
@@ -290,7 +292,7 @@ main(int argc, char **argv)
 		return cmd_apply(argv[2], argv[3],
 		    argc >= 5 ? (int)number(argv[4]) : 1,
 		    argc == 6 && strcmp(argv[5], "nolimit") == 0);
-	fprintf(stderr,
+	(void)fprintf(stderr,
 	    "usage: k8s_bench gen N | seed NS N | list NS [stream] |"
 	    " apply NS FILE [WORKERS [nolimit]]\n");
 	return 2;

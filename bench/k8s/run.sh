@@ -67,7 +67,7 @@ declare -A best_wall best_line
 row() { # case wall cpu rss
 	local line
 	line=$(awk -v c="$1" -v w="$2" -v u="$3" -v r="$4" \
-		'BEGIN { printf "%-28s %8.2f s %8.2f s %9.1f MB", c, w, u, r / 1024 }')
+		'BEGIN { printf "%-34s %8.2f s %8.2f s %9.1f MB", c, w, u, r / 1024 }')
 	echo "$line"
 	if [[ -z ${best_wall[$1]:-} ]] ||
 		awk -v a="$2" -v b="${best_wall[$1]}" 'BEGIN { exit !(a < b) }'; then
@@ -103,7 +103,7 @@ log "list: flint sees $flint_items items, kubectl $kubectl_items"
 echo "kubectl: $(command kubectl version --client 2>/dev/null | head -1)"
 echo "server:  $(kubectl version -o json | python3 -c \
 	'import json,sys; print(json.load(sys.stdin)["serverVersion"]["gitVersion"])')"
-printf '%-28s %10s %10s %12s\n' case wall cpu "peak RSS"
+printf '%-34s %10s %10s %12s\n' case wall cpu "peak RSS"
 for ((r = 1; r <= reps; r++)); do
 	run "list flint" "$bench" list "$ns"
 	run "list flint (streamed)" "$bench" list "$ns" stream

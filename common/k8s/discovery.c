@@ -151,7 +151,7 @@ k8s_discovery_lookup(struct k8s_mapping *out, struct k8s_discovery *d,
 	size_t i;
 
 	if (group[0] != '\0')
-		snprintf(gv, sizeof(gv), "%s/%s", group, version);
+		(void)snprintf(gv, sizeof(gv), "%s/%s", group, version);
 	else
 		str_lcpy(gv, version, sizeof(gv));
 	str_lcpy(out->group, group, sizeof(out->group));
@@ -174,11 +174,12 @@ discover(struct k8s *k, const char *group, const char *version, struct err *err)
 	int rv;
 
 	if (group[0] == '\0') {
-		snprintf(path, sizeof(path), "/api/%s", version);
+		(void)snprintf(path, sizeof(path), "/api/%s", version);
 		str_lcpy(gv, version, sizeof(gv));
 	} else {
-		snprintf(path, sizeof(path), "/apis/%s/%s", group, version);
-		snprintf(gv, sizeof(gv), "%s/%s", group, version);
+		(void)snprintf(path, sizeof(path), "/apis/%s/%s", group,
+		    version);
+		(void)snprintf(gv, sizeof(gv), "%s/%s", group, version);
 	}
 	req.path = path;
 	if (k8s_http_json(&d, k, &req, err) == -1) {

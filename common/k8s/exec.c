@@ -105,7 +105,8 @@ static void
 b64_encode(struct buf *b, const unsigned char *p, size_t n)
 {
 	static const char tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+	char quad[4];
 	unsigned v;
 	size_t i;
 
@@ -115,10 +116,15 @@ b64_encode(struct buf *b, const unsigned char *p, size_t n)
 			v |= (unsigned)p[i + 1] << 8;
 		if (i + 2 < n)
 			v |= p[i + 2];
-		buf_putc(b, tab[(v >> 18) & 63]);
-		buf_putc(b, tab[(v >> 12) & 63]);
-		buf_putc(b, i + 1 < n ? tab[(v >> 6) & 63] : '=');
-		buf_putc(b, i + 2 < n ? tab[v & 63] : '=');
+		quad[0] = tab[(v >> 18) & 63];
+		quad[1] = tab[(v >> 12) & 63];
+		quad[2] = tab[(v >> 6) & 63];
+		quad[3] = tab[v & 63];
+		if (i + 2 >= n) /* padding for the bytes that were not there */
+			quad[3] = tab[64];
+		if (i + 1 >= n)
+			quad[2] = tab[64];
+		buf_append(b, quad, sizeof(quad));
 	}
 }
 
@@ -313,7 +319,7 @@ k8s_exec_run(struct k8s_exec_cred *out, const struct k8s_exec *x,
     const struct k8s_config *cfg, struct err *err)
 {
 	struct buf b;
-	pid_t pid;
+	pid_t pid = -1;
 	int fd = -1, rv;
 
 	if (exec_spawn(&pid, &fd, x, cfg, err) == -1)

@@ -160,11 +160,11 @@ headers_build(const struct k8s *k, const struct k8s_req *req,
 	char line[600];
 	size_t i;
 
-	snprintf(line, sizeof(line), "Accept: %s",
+	(void)snprintf(line, sizeof(line), "Accept: %s",
 	    req->accept != NULL ? req->accept : "application/json");
 	l = header_add(l, line);
 	if (req->content_type != NULL) {
-		snprintf(line, sizeof(line), "Content-Type: %s",
+		(void)snprintf(line, sizeof(line), "Content-Type: %s",
 		    req->content_type);
 		l = header_add(l, line);
 	}
@@ -172,12 +172,12 @@ headers_build(const struct k8s *k, const struct k8s_req *req,
 	if (auth->bearer != NULL)
 		l = header_add(l, auth->bearer);
 	if (k->as_user != NULL) {
-		snprintf(line, sizeof(line), "Impersonate-User: %s",
+		(void)snprintf(line, sizeof(line), "Impersonate-User: %s",
 		    k->as_user);
 		l = header_add(l, line);
 	}
 	for (i = 0; k->as_groups != NULL && k->as_groups[i] != NULL; i++) {
-		snprintf(line, sizeof(line), "Impersonate-Group: %s",
+		(void)snprintf(line, sizeof(line), "Impersonate-Group: %s",
 		    k->as_groups[i]);
 		l = header_add(l, line);
 	}

@@ -377,7 +377,8 @@ static int
 kc_resolve(struct k8s_config *out, const struct kc_set *s, const char *context,
     struct err *err)
 {
-	struct kc_entry ctx, cluster, user = { NULL, NULL };
+	struct kc_entry ctx = { NULL, NULL }, cluster = { NULL, NULL };
+	struct kc_entry user = { NULL, NULL };
 	const char *cname, *uname;
 
 	if (context == NULL && (context = kc_current_context(s)) == NULL)

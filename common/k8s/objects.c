@@ -333,7 +333,7 @@ list_path(struct buf *path, struct k8s *k, const struct k8s_list_opts *o,
 		return -1;
 	buf_reset(path);
 	k8s_path_collection(path, &m, o->namespace);
-	snprintf(limit, sizeof(limit), "%u",
+	(void)snprintf(limit, sizeof(limit), "%u",
 	    o->page_size > 0 ? o->page_size : K8S_DEFAULT_PAGE);
 	query_add(path, "limit", limit);
 	query_add(path, "continue", cont);
@@ -430,7 +430,6 @@ gather_page(void *arg, struct doc **page, struct err *err)
 	if (g->list == NULL) {
 		g->list = *page;
 		*page = NULL;
-		a = doc_arena(g->list);
 		g->items = doc_map_get(doc_root(g->list, 0), "items");
 		return 0;
 	}

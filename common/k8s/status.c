@@ -84,8 +84,8 @@ append_causes(struct err *err, const struct doc_node *status)
 		if (field == NULL || strstr(err->msg, field) != NULL)
 			continue;
 		n = strlen(err->msg);
-		snprintf(err->msg + n, sizeof(err->msg) - n, "; %s: %s", field,
-		    msg != NULL ? msg : "invalid");
+		(void)snprintf(err->msg + n, sizeof(err->msg) - n, "; %s: %s",
+		    field, msg != NULL ? msg : "invalid");
 	}
 }
 
@@ -116,9 +116,14 @@ static void
 excerpt(char *dst, size_t dstsize, const char *body, size_t len)
 {
 	size_t i, n = 0;
+	char c;
 
-	for (i = 0; i < len && n + 1 < dstsize && n < 200; i++)
-		dst[n++] = body[i] >= 0x20 && body[i] < 0x7f ? body[i] : ' ';
+	for (i = 0; i < len && n + 1 < dstsize && n < 200; i++) {
+		c = body[i];
+		if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
+			c = ' ';
+		dst[n++] = c;
+	}
 	dst[n] = '\0';
 }
 

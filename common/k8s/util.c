@@ -212,9 +212,10 @@ k8s_time_format(char *dst, size_t dstsize, int64_t us, bool micro)
 	gmtime_r(&t, &tm);
 	n = strftime(dst, dstsize, "%Y-%m-%dT%H:%M:%S", &tm);
 	if (micro)
-		snprintf(dst + n, dstsize - n, ".%06dZ", (int)(us % 1000000));
+		(void)snprintf(dst + n, dstsize - n, ".%06dZ",
+		    (int)(us % 1000000));
 	else
-		snprintf(dst + n, dstsize - n, "Z");
+		(void)snprintf(dst + n, dstsize - n, "Z");
 	return dst;
 }
 

@@ -214,7 +214,7 @@ page_fetch(struct k8s_watch *w, struct err *err)
 	    -1)
 		goto out;
 	k8s_path_collection(&path, &m, w->list.namespace);
-	snprintf(limit, sizeof(limit), "%u",
+	(void)snprintf(limit, sizeof(limit), "%u",
 	    w->list.page_size > 0 ? w->list.page_size : K8S_DEFAULT_PAGE);
 	buf_printf(&path, "?limit=%s", limit);
 	if (w->cont != NULL) {

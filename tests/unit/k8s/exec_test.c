@@ -157,7 +157,7 @@ exec_config(struct k8s_config *cfg, struct k8s_exec *x, char **args, char **env,
 T_TEST(test_exec_plugin_runs_with_args_env_and_info)
 {
 	char arg0[] = "alpha", env0[] = "FOO=beta", *args[] = { arg0, NULL },
-	     *env[] = { env0, NULL }, rel[] = "./cred";
+	     *env[] = { env0, NULL }, rel[] = "./cred", ca[] = "hello C";
 	struct k8s_exec_cred c = { 0 };
 	struct err err = ERR_INIT;
 	struct k8s_config cfg;
@@ -169,12 +169,17 @@ T_TEST(test_exec_plugin_runs_with_args_env_and_info)
 	plugin_make(&p, "2999-01-01T00:00:00Z", 0);
 	/* A relative command with a slash is taken against the dir. */
 	exec_config(&cfg, &x, args, env, rel, p.dir);
+	cfg.ca_pem = ca;
+	cfg.ca_pem_len = sizeof(ca) - 1;
 	T_OK(k8s_exec_run(&c, &x, &cfg, &err), &err);
 	T_STREQ(c.token, "alpha-beta");
 	T_OK(k8s_read_file(&info, &len, p.info, 1 << 16, &err), &err);
 	T_TRUE(info != NULL &&
 	    strstr(info, "\"server\":\"https://api.example:6443\"") != NULL);
 	T_TRUE(info != NULL && strstr(info, "\"interactive\":false") != NULL);
+	T_TRUE(info != NULL &&
+	    strstr(info, "\"certificate-authority-data\":\"aGVsbG8gQw==\"") !=
+	        NULL);
 	free(info);
 	k8s_exec_cred_release(&c);
 	plugin_free(&p);
