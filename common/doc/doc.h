@@ -101,6 +101,12 @@ struct doc;
 int doc_parse_yaml(struct doc **out, const char *text, size_t len,
     const struct doc_limits *lim, struct err *err);
 
+/* Like doc_parse_yaml(), except that a repeated map key is no error: its
+ * last value wins, in the first one's place, as go-yaml v2 decodes
+ * (kustomize reads its own kustomization files that way). */
+int doc_parse_yaml_lenient(struct doc **out, const char *text, size_t len,
+    const struct doc_limits *lim, struct err *err);
+
 /*
  * Parses one JSON text (RFC 8259, strictly: no comments, trailing commas,
  * leading zeros or byte order mark) into a doc with one root. Where the

@@ -80,8 +80,9 @@ struct loader {
 	size_t nkids, kids_cap;
 	struct anchor *anchors; /* open addressing, power-of-two size */
 	size_t nanchors, anchors_cap;
-	size_t nodes; /* counted with alias expansion */
-	size_t bytes; /* scalar text, counted with alias expansion */
+	size_t nodes;       /* counted with alias expansion */
+	bool last_key_wins; /* doc_parse_yaml_lenient() */
+	size_t bytes;       /* scalar text, counted with alias expansion */
 	struct doc_node *root;
 	struct doc *doc;
 };
@@ -698,12 +699,37 @@ map_merge(struct loader *ld, struct doc_node *n, struct doc_node **kv,
 	return 0;
 }
 
+/* go-yaml v2 decoding (what kustomize reads its own files with) lets a
+ * repeated key's last value win; it keeps the first one's place here. */
+static size_t
+dups_fold(struct doc_node **kv, size_t npairs)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < npairs; i++) {
+		size_t j = 0;
+
+		while (j < n && !key_same(kv[2 * j], kv[2 * i]))
+			j++;
+		if (j < n) {
+			kv[2 * j + 1] = kv[2 * i + 1];
+			continue;
+		}
+		kv[2 * n] = kv[2 * i];
+		kv[2 * n + 1] = kv[2 * i + 1];
+		n++;
+	}
+	return n;
+}
+
 static int
 map_close(struct loader *ld, struct frame *f, struct err *err)
 {
 	struct doc_node **kv = ld->kids + f->base;
 	size_t npairs = (ld->nkids - f->base) / 2;
 
+	if (ld->last_key_wins)
+		npairs = dups_fold(kv, npairs);
 	if (check_keys(kv, npairs, err) == -1)
 		return -1;
 	if (f->merge)
@@ -798,14 +824,15 @@ loader_release(struct loader *ld)
 	yaml_parser_delete(&ld->parser);
 }
 
-int
-doc_parse_yaml(struct doc **out, const char *text, size_t len,
-    const struct doc_limits *lim, struct err *err)
+static int
+parse_yaml(struct doc **out, const char *text, size_t len,
+    const struct doc_limits *lim, bool last_key_wins, struct err *err)
 {
 	struct loader ld;
 	int rv;
 
 	memset(&ld, 0, sizeof(ld));
+	ld.last_key_wins = last_key_wins;
 	ld.lim = doc_limits_resolve(lim);
 	if (len > ld.lim.max_bytes)
 		return err_set(err, ERR_LIMIT,
@@ -828,4 +855,18 @@ doc_parse_yaml(struct doc **out, const char *text, size_t len,
 	}
 	*out = ld.doc;
 	return 0;
+}
+
+int
+doc_parse_yaml(struct doc **out, const char *text, size_t len,
+    const struct doc_limits *lim, struct err *err)
+{
+	return parse_yaml(out, text, len, lim, false, err);
+}
+
+int
+doc_parse_yaml_lenient(struct doc **out, const char *text, size_t len,
+    const struct doc_limits *lim, struct err *err)
+{
+	return parse_yaml(out, text, len, lim, true, err);
 }

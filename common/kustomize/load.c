@@ -119,18 +119,28 @@ kz_load_file(char **data, size_t *len, const struct kz_target *t,
 
 /* ---- parsing ----------------------------------------------------------- */
 
-int
-kz_parse_docs(struct kz_vec *out, struct kz_build *b, const char *text,
-    size_t len, const char *what, struct err *err)
+static int
+parse_docs(struct kz_vec *out, struct kz_build *b, const char *text, size_t len,
+    const char *what, bool last_key_wins, struct err *err)
 {
 	struct doc *d = NULL;
+	int rv = last_key_wins
+	    ? doc_parse_yaml_lenient(&d, text, len, &b->opts.doc, err)
+	    : doc_parse_yaml(&d, text, len, &b->opts.doc, err);
 
-	if (doc_parse_yaml(&d, text, len, &b->opts.doc, err) == -1)
+	if (rv == -1)
 		return err_wrap(err, "'%s'", what);
 	kz_vec_push(b->a, &b->docs, d);
 	for (size_t i = 0; i < doc_count(d); i++)
 		kz_vec_push(b->a, out, doc_root(d, i));
 	return 0;
+}
+
+int
+kz_parse_docs(struct kz_vec *out, struct kz_build *b, const char *text,
+    size_t len, const char *what, struct err *err)
+{
+	return parse_docs(out, b, text, len, what, false, err);
 }
 
 static bool
@@ -292,8 +302,9 @@ parse_kust(struct kz_target *t, struct err *err)
 	char *text;
 	size_t len;
 
+	/* kustomize decodes its own file leniently: a repeated key wins */
 	if (kz_load_file(&text, &len, t, t->kname, err) == -1 ||
-	    kz_parse_docs(&roots, t->b, text, len, t->kpath, err) == -1)
+	    parse_docs(&roots, t->b, text, len, t->kpath, true, err) == -1)
 		return -1;
 	t->k = roots.n > 0 ? roots.v[0] : NULL;
 	if (t->k == NULL || t->k->kind == DOC_NULL)
