@@ -1,5 +1,6 @@
 /* Tests of the client's requests against a scripted HTTP server:
  * paths, headers, bodies, retries, errors, impersonation, paging. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -442,5 +443,65 @@ T_TEST(test_tls_server_name_keeps_the_real_address)
 	T_OK(k8s_new(&k, &cfg, NULL, &err), &err);
 	T_STREQ(k->core->base_url, "https://kubernetes:443");
 	T_STREQ(k->core->connect_to->data, "kubernetes:443:[fd00::1]:443");
+	k8s_free(k);
+}
+
+struct hammer {
+	struct k8s *k;
+	int failed;
+};
+
+static void *
+hammer_run(void *arg)
+{
+	struct hammer *h = arg;
+	struct err err = ERR_INIT;
+	struct doc *d = NULL;
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		if (k8s_get_path(&d, h->k, "/version", &err) == -1)
+			h->failed++;
+		doc_free(d);
+		d = NULL;
+	}
+	return NULL;
+}
+
+T_TEST(test_threads_share_one_client)
+{
+	struct fake_server *f = fake_start();
+	struct k8s *k = fixture_client(f, 0, 0);
+	struct hammer h[4];
+	pthread_t t[4];
+	int i;
+
+	for (i = 0; i < 40; i++)
+		fake_reply(f, 200, NULL, "{\"gitVersion\":\"v1.37.2\"}", 0);
+	for (i = 0; i < 4; i++) {
+		h[i] = (struct hammer){ k, 0 };
+		pthread_create(&t[i], NULL, hammer_run, &h[i]);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		T_EQ(h[i].failed, 0);
+	}
+	T_EQ(fake_count(f), 40);
+	k8s_free(k);
+	fake_stop(f);
+}
+
+T_TEST(test_refused_connection_is_retried_then_network_error)
+{
+	char server[] = "http://127.0.0.1:1";
+	struct k8s_options opts = { -1, 0, 0, 2, NULL };
+	struct k8s_config cfg = { 0 };
+	struct err err = ERR_INIT;
+	struct doc *d = NULL;
+	struct k8s *k = NULL;
+
+	cfg.server = server;
+	T_OK(k8s_new(&k, &cfg, &opts, &err), &err);
+	T_ERR(k8s_get_path(&d, k, "/version", &err), &err, ERR_NETWORK);
 	k8s_free(k);
 }
