@@ -86,13 +86,13 @@ int k8s_config_parse(struct k8s_config *out, const char *text, size_t len,
     const char *dir, const char *context, struct err *err);
 
 /*
- * Loads the configuration the way kubectl finds it: path when not NULL
- * (--kubeconfig); else the files in KUBECONFIG (colon-separated, missing
- * ones skipped; the first file naming a context, cluster or user wins,
- * and current-context comes from the first file that sets it); else the
- * in-cluster service account when KUBERNETES_SERVICE_HOST is set; else
- * ~/.kube/config. context NULL means current-context. ERR_NOTFOUND when
- * nothing is found.
+ * Loads the configuration in the order controller-runtime (and so Flux)
+ * uses: path when not NULL (--kubeconfig); else the files in KUBECONFIG
+ * (colon-separated, missing ones skipped; the first file naming a
+ * context, cluster or user wins, and current-context comes from the
+ * first file that sets it); else the in-cluster service account when
+ * KUBERNETES_SERVICE_HOST is set; else ~/.kube/config. context NULL
+ * means current-context. ERR_NOTFOUND when nothing is found.
  */
 int k8s_config_load(struct k8s_config *out, const char *path,
     const char *context, struct err *err);
