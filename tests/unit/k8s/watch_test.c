@@ -173,3 +173,31 @@ T_TEST(test_cancel_wakes_a_waiting_watch)
 	k8s_free(k);
 	fake_stop(f);
 }
+
+T_TEST(test_watch_resumes_after_a_torn_stream_and_a_500)
+{
+	struct fake_server *f = fake_start();
+	struct k8s *k = fixture_client(f, 0, 0);
+	struct k8s_watch_opts o = { { "v1", "ConfigMap", "a", NULL, NULL, 0 },
+		"5", 0 };
+	struct err err = ERR_INIT;
+	struct k8s_watch *w = NULL;
+
+	fake_reply(f, 200, NULL, DISCOVERY_V1, 0);
+	/* The connection drops in the middle of the second event. */
+	fake_reply(f, 200, NULL,
+	    EVENT("ADDED", "a", "6") "{\"type\":\"MODIFIED\",\"obj", 0);
+	fake_reply(f, 500, NULL,
+	    "{\"kind\":\"Status\",\"reason\":\"InternalError\",\"code\":500}",
+	    0);
+	fake_reply(f, 200, NULL, EVENT("MODIFIED", "a", "7"), 0);
+	T_OK(k8s_watch_open(&w, k, &o, &err), &err);
+	T_NEXT(w, "ADDED a 6");
+	T_NEXT(w, "MODIFIED a 7");
+	/* Resumed from the last whole event both times. */
+	T_TRUE(fixture_has(f, 2, "&resourceVersion=6 "));
+	T_TRUE(fixture_has(f, 3, "&resourceVersion=6 "));
+	k8s_watch_close(w);
+	k8s_free(k);
+	fake_stop(f);
+}
