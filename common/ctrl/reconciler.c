@@ -22,7 +22,7 @@ uuid_format(char *dst, size_t size)
 {
 	uint64_t hi = ctrl_random(), lo = ctrl_random();
 
-	snprintf(dst, size, "%08x-%04x-4%03x-%04x-%012llx",
+	(void)snprintf(dst, size, "%08x-%04x-4%03x-%04x-%012llx",
 	    (unsigned)(hi >> 32), (unsigned)(hi >> 16) & 0xffff,
 	    (unsigned)hi & 0xfff, (unsigned)(0x8000 | ((lo >> 48) & 0x3fff)),
 	    (unsigned long long)(lo & 0xffffffffffffull));

@@ -4,6 +4,7 @@
  * server restart. Each test works in its own namespace and selects its
  * objects by label, so the cluster's own objects never interfere.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +22,11 @@ struct fixture {
 	struct informer *inf;
 };
 
-/* A namespace and a started, synced informer on kind with the label
- * flint-test=<label>. */
+/* A namespace and an informer on kind with the label flint-test=<label>
+ * (fixture_run() starts it), resyncing every resync_ms (0: never). */
 static bool
-fixture_start(struct fixture *f, const char *kind, const char *label)
+fixture_start_resync(struct fixture *f, const char *kind, const char *label,
+    int64_t resync_ms)
 {
 	struct informer_opts o;
 	struct err err = ERR_INIT;
@@ -41,12 +43,19 @@ fixture_start(struct fixture *f, const char *kind, const char *label)
 	o.kind = kind;
 	o.namespace = f->ns;
 	o.label_selector = selector;
+	o.resync_ms = resync_ms;
 	if (informer_new(&f->inf, f->k, &o, &err) == -1) {
 		fprintf(stderr, "  informer: %s\n", err.msg);
 		return false;
 	}
 	informer_add_handler(f->inf, rec_handler, &f->rec);
 	return true;
+}
+
+static bool
+fixture_start(struct fixture *f, const char *kind, const char *label)
+{
+	return fixture_start_resync(f, kind, label, 0);
 }
 
 static bool
@@ -157,6 +166,41 @@ T_TEST(test_informer_cache_answers_get_and_list)
 	T_EQ(list != NULL ? doc_count(list) : 99, 0);
 	doc_free(list);
 	arena_free(a);
+	fixture_end(&f);
+}
+
+struct resyncs {
+	atomic_int n;
+	char key[128];
+};
+
+static void
+count_resync(void *arg, const struct informer_event *ev)
+{
+	struct resyncs *r = arg;
+
+	if (ev->type == INFORMER_RESYNC && strcmp(ev->key, r->key) == 0 &&
+	    ev->object == NULL)
+		atomic_fetch_add(&r->n, 1);
+}
+
+T_TEST(test_resync_replays_every_key)
+{
+	struct resyncs rs;
+	struct fixture f;
+	int64_t end;
+
+	memset(&rs, 0, sizeof(rs));
+	T_TRUE(fixture_start_resync(&f, "ConfigMap", "resync", 200));
+	snprintf(rs.key, sizeof(rs.key), "ConfigMap/%s/r", f.ns);
+	informer_add_handler(f.inf, count_resync, &rs);
+	T_TRUE(cm_create(&f, "r", "resync", "1"));
+	T_TRUE(fixture_run(&f));
+	end = kube_now_ms() + KUBE_WAIT_MS;
+	while (atomic_load(&rs.n) < 3 && kube_now_ms() < end)
+		kube_sleep_ms(50);
+	T_TRUE(atomic_load(&rs.n) >= 3);
+	T_EQ(f.rec.n, 1); /* one ADD; resyncs are not changes */
 	fixture_end(&f);
 }
 
