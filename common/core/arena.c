@@ -15,6 +15,7 @@
 #define ARENA_ALIGN       16
 #define ARENA_FIRST_BLOCK (16 * 1024)
 #define ARENA_MAX_BLOCK   (1024 * 1024)
+#define ARENA_MIN_BLOCK   256
 
 struct block {
 	struct block *next;
@@ -37,6 +38,19 @@ arena_new(void)
 	struct arena *a = xcalloc(1, sizeof(*a));
 
 	a->next_size = ARENA_FIRST_BLOCK;
+	return a;
+}
+
+struct arena *
+arena_new_sized(size_t size)
+{
+	struct arena *a = xcalloc(1, sizeof(*a));
+
+	if (size < ARENA_MIN_BLOCK)
+		size = ARENA_MIN_BLOCK;
+	if (size > ARENA_MAX_BLOCK)
+		size = ARENA_MAX_BLOCK;
+	a->next_size = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
 	return a;
 }
 

@@ -16,6 +16,11 @@ struct arena;
  * The caller owns it and frees it with arena_free(). */
 struct arena *arena_new(void);
 
+/* Like arena_new(), with a first block of size bytes (rounded up a
+ * little) instead of 16 kB: for many small arenas whose content size is
+ * known, such as the copies a watch cache keeps of each object. */
+struct arena *arena_new_sized(size_t size);
+
 /* Frees the arena and everything allocated from it. Accepts NULL. */
 void arena_free(struct arena *a);
 

@@ -99,9 +99,64 @@ members_alloc(struct cache_entry *e)
 	e->members = arena_calloc(e->arena, e->nmembers, sizeof(*e->members));
 }
 
+/* A deep copy of obj into a, without metadata.managedFields unless
+ * flags keep them: they are most of a small object's size, and no
+ * reconcile reads them from the cache (controller-runtime's
+ * TransformStripManagedFields, which Flux's controllers use). */
+static struct doc_node *
+object_copy(struct arena *a, const struct doc_node *obj, unsigned flags)
+{
+	struct doc_node *top, *meta;
+	const struct doc_node *m;
+
+	if ((flags & CACHE_KEEP_MANAGED_FIELDS) != 0 || obj->kind != DOC_MAP ||
+	    (m = doc_map_get(obj, "metadata")) == NULL || m->kind != DOC_MAP ||
+	    doc_map_get(m, "managedFields") == NULL)
+		return doc_copy(a, obj);
+	top = doc_new_map(a);
+	meta = doc_new_map(a);
+	for (size_t i = 0; i < m->u.map.n; i++) {
+		const char *k = doc_str(m->u.map.items[i].key);
+
+		if (k != NULL && strcmp(k, "managedFields") != 0)
+			doc_map_set(a, meta, k, strlen(k),
+			    doc_copy(a, m->u.map.items[i].value));
+	}
+	for (size_t i = 0; i < obj->u.map.n; i++) {
+		const char *k = doc_str(obj->u.map.items[i].key);
+
+		if (k != NULL)
+			doc_map_set(a, top, k, strlen(k),
+			    strcmp(k, "metadata") == 0
+			        ? meta
+			        : doc_copy(a, obj->u.map.items[i].value));
+	}
+	return top;
+}
+
+/*
+ * The bytes an entry's arena needs: a trial copy's, plus the key and the
+ * index slots. A cache holds thousands of small objects, and an arena's
+ * default 16 kB first block would make each cost that much.
+ */
+static size_t
+copy_size(const struct doc_node *obj, const char *kind, unsigned flags)
+{
+	const struct doc_node *labels = doc_ptr_find(obj, "/metadata/labels");
+	struct arena *trial = arena_new();
+	size_t n;
+
+	object_copy(trial, obj, flags);
+	n = arena_used(trial) + strlen(kind) + 64 + sizeof(struct cache_member);
+	if (labels != NULL && labels->kind == DOC_MAP)
+		n += labels->u.map.n * sizeof(struct cache_member);
+	arena_free(trial);
+	return n + 256; /* the key's namespace and name, alignment */
+}
+
 int
 cache_entry_new(struct cache_entry **out, const char *kind,
-    const struct doc_node *obj, struct err *err)
+    const struct doc_node *obj, unsigned flags, struct err *err)
 {
 	const struct doc_node *meta = doc_map_get(obj, "metadata");
 	const char *name = str_or_empty(doc_map_get(meta, "name"));
@@ -112,8 +167,8 @@ cache_entry_new(struct cache_entry **out, const char *kind,
 		return err_set(err, ERR_INVALID, "%s without metadata.name",
 		    kind);
 	e = xcalloc(1, sizeof(*e));
-	e->arena = arena_new();
-	e->obj = doc_copy(e->arena, obj);
+	e->arena = arena_new_sized(copy_size(obj, kind, flags));
+	e->obj = object_copy(e->arena, obj, flags);
 	meta = doc_map_get(e->obj, "metadata");
 	e->name = str_or_empty(doc_map_get(meta, "name"));
 	e->ns = str_or_empty(doc_map_get(meta, "namespace"));

@@ -73,13 +73,18 @@ void cache_init(struct cache *c);
 /* Frees every entry and index. Accepts zeroed storage. */
 void cache_release(struct cache *c);
 
+enum cache_flags {
+	/* keep metadata.managedFields, which the copy otherwise drops */
+	CACHE_KEEP_MANAGED_FIELDS = 1 << 0,
+};
+
 /*
  * A new entry holding a copy of obj in its own arena, keyed
  * "<kind>/<ns>/<name>" ("<kind>/<name>" without a namespace). ERR_INVALID
  * when obj has no metadata.name. The caller owns it until cache_put().
  */
 int cache_entry_new(struct cache_entry **out, const char *kind,
-    const struct doc_node *obj, struct err *err);
+    const struct doc_node *obj, unsigned flags, struct err *err);
 void cache_entry_free(struct cache_entry *e);
 
 /* The key an object of kind would have (caller frees). */

@@ -34,6 +34,7 @@ struct informer {
 	char *api_version, *kind, *ns, *selector;
 	int64_t resync_ms;
 	unsigned watch_timeout_s;
+	unsigned cache_flags;
 	struct handler handlers[HANDLERS_MAX];
 	size_t nhandlers;
 	struct log_ctx log;
@@ -84,6 +85,8 @@ informer_new(struct informer **out, struct k8s *k,
 	inf->selector = dup_or_null(opts->label_selector);
 	inf->resync_ms = opts->resync_ms > 0 ? opts->resync_ms : 0;
 	inf->watch_timeout_s = opts->watch_timeout_s;
+	if (opts->keep_managed_fields)
+		inf->cache_flags |= CACHE_KEEP_MANAGED_FIELDS;
 	inf->log.kind = inf->kind;
 	pthread_rwlock_init(&inf->lock, NULL);
 	cache_init(&inf->cache);
@@ -218,7 +221,7 @@ upsert(struct informer *inf, const struct doc_node *obj)
 	struct err err = ERR_INIT;
 	struct cache_entry *e, *old;
 
-	if (cache_entry_new(&e, inf->kind, obj, &err) == -1) {
+	if (cache_entry_new(&e, inf->kind, obj, inf->cache_flags, &err) == -1) {
 		log_error(&inf->log, &err, "ignored a watch event");
 		return;
 	}

@@ -55,6 +55,7 @@ struct informer_opts {
 	const char *label_selector; /* server-side filter, or NULL */
 	int64_t resync_ms;          /* RESYNC every key this often [0: off] */
 	unsigned watch_timeout_s;   /* one watch call [k8s's default] */
+	bool keep_managed_fields;   /* else dropped from cached copies */
 };
 
 /* Counters for tests and metrics. */

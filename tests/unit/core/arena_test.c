@@ -47,3 +47,22 @@ T_TEST(test_strndup_and_printf_copy)
 	arena_free(a);
 	arena_free(NULL);
 }
+
+T_TEST(test_sized_arena_grows_past_its_first_block)
+{
+	struct arena *a = arena_new_sized(300);
+	char *p[40];
+
+	/* 40 * 64 bytes overflow the small first block many times; each
+	 * chunk must stay writable and apart (ASan checks the bounds). */
+	for (int i = 0; i < 40; i++) {
+		p[i] = arena_alloc(a, 64);
+		memset(p[i], i, 64);
+	}
+	for (int i = 0; i < 40; i++)
+		T_EQ(p[i][63], i);
+	T_EQ(arena_used(a), 40 * 64);
+	T_STREQ(arena_strdup(a, "tail"), "tail");
+	arena_free(a);
+	arena_free(arena_new_sized(0));
+}

@@ -31,7 +31,7 @@ put(struct cache *c, const char *ns, const char *name, const char *rv,
 	    ns, name, rv, labels);
 	struct doc *d = obj_parse(json);
 
-	T_OK(cache_entry_new(&e, "ConfigMap", doc_root(d, 0), &err), &err);
+	T_OK(cache_entry_new(&e, "ConfigMap", doc_root(d, 0), 0, &err), &err);
 	cache_entry_free(cache_put(c, e));
 	doc_free(d);
 	free(json);
@@ -85,11 +85,11 @@ T_TEST(test_entry_key_names_kind_namespace_and_name)
 	                          "\"namespace\":\"ns\"}}");
 	struct doc *cluster = obj_parse("{\"metadata\":{\"name\":\"c\"}}");
 
-	T_OK(cache_entry_new(&e, "ConfigMap", doc_root(d, 0), &err), &err);
+	T_OK(cache_entry_new(&e, "ConfigMap", doc_root(d, 0), 0, &err), &err);
 	T_STREQ(e->key, "ConfigMap/ns/n");
 	T_STREQ(e->rv, "");
 	cache_entry_free(e);
-	T_OK(cache_entry_new(&e, "Namespace", doc_root(cluster, 0), &err),
+	T_OK(cache_entry_new(&e, "Namespace", doc_root(cluster, 0), 0, &err),
 	    &err);
 	T_STREQ(e->key, "Namespace/c");
 	T_STREQ(e->ns, "");
@@ -104,7 +104,7 @@ T_TEST(test_entry_without_name_is_invalid)
 	struct cache_entry *e = NULL;
 	struct doc *d = obj_parse("{\"metadata\":{\"namespace\":\"ns\"}}");
 
-	T_ERR(cache_entry_new(&e, "ConfigMap", doc_root(d, 0), &err), &err,
+	T_ERR(cache_entry_new(&e, "ConfigMap", doc_root(d, 0), 0, &err), &err,
 	    ERR_INVALID);
 	T_TRUE(e == NULL);
 	doc_free(d);
@@ -121,7 +121,7 @@ T_TEST(test_put_replaces_and_returns_the_old_entry)
 
 	cache_init(&c);
 	put(&c, "x", "a", "1", "{}");
-	T_OK(cache_entry_new(&e, "ConfigMap", doc_root(d, 0), &err), &err);
+	T_OK(cache_entry_new(&e, "ConfigMap", doc_root(d, 0), 0, &err), &err);
 	old = cache_put(&c, e);
 	T_TRUE(old != NULL);
 	T_STREQ(old != NULL ? old->rv : NULL, "1");
@@ -270,5 +270,31 @@ T_TEST(test_selector_ne_matches_objects_without_the_label)
 	T_EQ(s.n, 0);
 	T_TRUE(selector_matches(&s, NULL));
 	arena_free(a);
+	doc_free(d);
+}
+
+T_TEST(test_entry_drops_managed_fields_unless_kept)
+{
+	struct err err = ERR_INIT;
+	struct cache_entry *e = NULL;
+	struct doc *d = obj_parse(
+	    "{\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"n\","
+	    "\"managedFields\":[{\"manager\":\"kubectl\"}],"
+	    "\"labels\":{\"a\":\"b\"}},\"data\":{\"k\":\"v\"}}");
+
+	T_OK(cache_entry_new(&e, "ConfigMap", doc_root(d, 0), 0, &err), &err);
+	T_TRUE(doc_ptr_find(e->obj, "/metadata/managedFields") == NULL);
+	T_STREQ(doc_str(doc_ptr_find(e->obj, "/metadata/labels/a")), "b");
+	T_STREQ(doc_str(doc_ptr_find(e->obj, "/data/k")), "v");
+	T_STREQ(doc_str(doc_ptr_find(e->obj, "/apiVersion")), "v1");
+	T_STREQ(e->name, "n");
+	cache_entry_free(e);
+	T_OK(cache_entry_new(&e, "ConfigMap", doc_root(d, 0),
+	         CACHE_KEEP_MANAGED_FIELDS, &err),
+	    &err);
+	T_STREQ(doc_str(
+	            doc_ptr_find(e->obj, "/metadata/managedFields/0/manager")),
+	    "kubectl");
+	cache_entry_free(e);
 	doc_free(d);
 }
