@@ -26,7 +26,8 @@ cmd_version(int argc, char **argv)
 
 static const struct command commands[] = {
 	{ "build", "Print what 'kustomize build DIR' prints", 0, cmd_build },
-	{ "template", "Render a Helm chart as 'helm template' does", 5, NULL },
+	{ "template", "Render a Helm chart as 'helm template' does", 0,
+	    cmd_template },
 	{ "version", "Print the version", 0, cmd_version },
 };
 

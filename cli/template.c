@@ -1,0 +1,219 @@
+/*
+ * flint template [RELEASE] CHART: prints what `helm template` prints for
+ * a chart directory, with Helm's flags: -n/--namespace, -f/--values
+ * (repeatable), --set, --set-string, --kube-version, --api-versions
+ * (repeatable), --include-crds, --skip-tests, --skip-schema-validation.
+ * Errors go to stderr as "Error: ..." with exit status 1, as Helm's do.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chart/chart.h"
+#include "cli.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/mem.h"
+
+struct strs {
+	const char **v;
+	size_t n;
+};
+
+struct targs {
+	const char *pos[2];
+	size_t npos;
+	const char *ns, *kube;
+	struct strs files, set, set_string, apis;
+	bool crds, skip_tests, skip_schema, help;
+};
+
+static void
+strs_add(struct strs *s, const char *v)
+{
+	s->v = xreallocarray(s->v, s->n + 1, sizeof(*s->v));
+	s->v[s->n++] = v;
+}
+
+static int
+usage(FILE *f)
+{
+	fprintf(f,
+	    "Usage: flint template [NAME] CHART [flags]\n\n"
+	    "Renders the chart directory CHART as 'helm template' does.\n\n"
+	    "Flags:\n"
+	    "  -n, --namespace string      namespace of the release\n"
+	    "  -f, --values file           values file (repeatable)\n"
+	    "      --set key=value         set values (repeatable)\n"
+	    "      --set-string key=value  set string values (repeatable)\n"
+	    "      --kube-version string   Kubernetes version for Capabilities\n"
+	    "      --api-versions string   extra API versions (repeatable)\n"
+	    "      --include-crds          include CRDs in the output\n"
+	    "      --skip-tests            leave out test hooks\n"
+	    "      --skip-schema-validation  do not check values.schema.json\n");
+	return f == stdout ? EXIT_SUCCESS : 2;
+}
+
+/* The value of a flag: "--x=v", or the next argument. */
+static const char *
+flag_value(int argc, char **argv, int *i, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (arg[1] == '-' && eq != NULL)
+		return eq + 1;
+	if (*i + 1 >= argc)
+		return NULL;
+	return argv[++*i];
+}
+
+static bool
+flag_is(const char *arg, const char *lng, const char *shrt)
+{
+	size_t n = strlen(lng);
+
+	if (shrt != NULL && strcmp(arg, shrt) == 0)
+		return true;
+	return strncmp(arg, lng, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
+}
+
+static int
+take_value(struct targs *t, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i], *v = flag_value(argc, argv, i, a);
+
+	if (v == NULL) {
+		fprintf(stderr, "Error: flag needs an argument: %s\n", a);
+		return -1;
+	}
+	if (flag_is(a, "--namespace", "-n"))
+		t->ns = v;
+	else if (flag_is(a, "--values", "-f"))
+		strs_add(&t->files, v);
+	else if (flag_is(a, "--set-string", NULL))
+		strs_add(&t->set_string, v);
+	else if (flag_is(a, "--set", NULL))
+		strs_add(&t->set, v);
+	else if (flag_is(a, "--kube-version", NULL))
+		t->kube = v;
+	else
+		strs_add(&t->apis, v);
+	return 0;
+}
+
+static int
+parse_args(struct targs *t, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			t->help = true;
+		} else if (strcmp(a, "--include-crds") == 0) {
+			t->crds = true;
+		} else if (strcmp(a, "--skip-tests") == 0) {
+			t->skip_tests = true;
+		} else if (strcmp(a, "--skip-schema-validation") == 0) {
+			t->skip_schema = true;
+		} else if (flag_is(a, "--namespace", "-n") ||
+		    flag_is(a, "--values", "-f") ||
+		    flag_is(a, "--set-string", NULL) ||
+		    flag_is(a, "--set", NULL) ||
+		    flag_is(a, "--kube-version", NULL) ||
+		    flag_is(a, "--api-versions", "-a")) {
+			if (take_value(t, argc, argv, &i) == -1)
+				return -1;
+		} else if (a[0] == '-' && a[1] != '\0') {
+			fprintf(stderr, "Error: unknown flag: %s\n", a);
+			return -1;
+		} else if (t->npos < 2) {
+			t->pos[t->npos++] = a;
+		} else {
+			fprintf(stderr,
+			    "Error: expected at most 2 arguments\n");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+write_all(const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(STDOUT_FILENO, p, n);
+
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+render(const struct targs *t)
+{
+	struct err err = ERR_INIT;
+	struct chart *c = NULL;
+	struct buf out;
+	struct chart_values v = { NULL, t->files.v, t->files.n, t->set.v,
+		t->set.n, t->set_string.v, t->set_string.n };
+	struct chart_opts o = { 0 };
+	int rv = 1;
+
+	o.release = t->npos == 2 ? t->pos[0] : "release-name";
+	o.namespace = t->ns != NULL ? t->ns : "default";
+	o.kube_version = t->kube;
+	o.api_versions = t->apis.v;
+	o.napi_versions = t->apis.n;
+	o.include_crds = t->crds;
+	o.skip_tests = t->skip_tests;
+	o.skip_schema = t->skip_schema;
+	buf_init(&out, BUF_MAX_DEFAULT);
+	if (chart_load_dir(&c, t->pos[t->npos - 1], NULL, &err) == -1 ||
+	    chart_render(&out, c, &v, &o, &err) == -1) {
+		fprintf(stderr, "Error: %s\n", err.msg);
+		goto out;
+	}
+	if (write_all(out.data != NULL ? out.data : "", out.len) == -1) {
+		perror("flint template: write");
+		goto out;
+	}
+	rv = 0;
+out:
+	chart_free(c);
+	buf_release(&out);
+	return rv;
+}
+
+int
+cmd_template(int argc, char **argv)
+{
+	struct targs t = { 0 };
+	int rv;
+
+	if (parse_args(&t, argc, argv) == -1) {
+		rv = usage(stderr);
+		goto out;
+	}
+	if (t.help) {
+		rv = usage(stdout);
+		goto out;
+	}
+	if (t.npos == 0) {
+		fprintf(stderr,
+		    "Error: requires at least 1 arg(s), only "
+		    "received 0\n");
+		rv = 1;
+		goto out;
+	}
+	rv = render(&t);
+out:
+	free(t.files.v);
+	free(t.set.v);
+	free(t.set_string.v);
+	free(t.apis.v);
+	return rv;
+}
