@@ -214,12 +214,18 @@ files_plain(struct tmpl_val *out, const struct tmpl_obj *o, struct arena *a)
 	}
 }
 
+static size_t
+files_len(const struct tmpl_obj *o)
+{
+	return ((const struct files *)o->data)->n;
+}
+
 static const struct tmpl_class files_class = {
-	"engine.files",
-	"map",
-	files_member,
-	files_plain,
-	NULL,
+	.type_name = "engine.files",
+	.kind_name = "map",
+	.member = files_member,
+	.plain = files_plain,
+	.len = files_len,
 };
 
 struct tmpl_val
@@ -288,11 +294,11 @@ kube_member(struct tmpl_val *out, const struct tmpl_obj *o, const char *name,
 }
 
 static const struct tmpl_class kube_class = {
-	"common.KubeVersion",
-	"struct",
-	kube_member,
-	kube_plain,
-	kube_print,
+	.type_name = "common.KubeVersion",
+	.kind_name = "struct",
+	.member = kube_member,
+	.plain = kube_plain,
+	.print = kube_print,
 };
 
 struct version_set {
@@ -342,12 +348,19 @@ vs_print(struct buf *b, const struct tmpl_obj *o)
 	tmpl_print(b, &vs->list);
 }
 
+static size_t
+vs_len(const struct tmpl_obj *o)
+{
+	return ((const struct version_set *)o->data)->list.u.l->n;
+}
+
 static const struct tmpl_class vs_class = {
-	"common.VersionSet",
-	"slice",
-	vs_member,
-	vs_plain,
-	vs_print,
+	.type_name = "common.VersionSet",
+	.kind_name = "slice",
+	.member = vs_member,
+	.plain = vs_plain,
+	.print = vs_print,
+	.len = vs_len,
 };
 
 struct caps {
@@ -389,11 +402,10 @@ caps_plain(struct tmpl_val *out, const struct tmpl_obj *o, struct arena *a)
 }
 
 static const struct tmpl_class caps_class = {
-	"*common.Capabilities",
-	"ptr",
-	caps_member,
-	caps_plain,
-	NULL,
+	.type_name = "*common.Capabilities",
+	.kind_name = "ptr",
+	.member = caps_member,
+	.plain = caps_plain,
 };
 
 /* Kubernetes' built-in API versions as Helm v4.1.4 (client-go 1.35)

@@ -481,7 +481,7 @@ yaml_first(struct tmpl_val *out, const char *text, size_t len, struct arena *a,
 	struct doc *d = NULL;
 	int rv;
 
-	if (doc_parse_yaml(&d, text, len, NULL, err) == -1)
+	if (doc_parse_yaml_lenient(&d, text, len, NULL, err) == -1)
 		return err_wrap(err, "error converting YAML to JSON: yaml");
 	rv = from_node(out, doc_count(d) > 0 ? doc_root(d, 0) : NULL, a, 0,
 	    err);

@@ -80,11 +80,11 @@ time_member(struct tmpl_val *out, const struct tmpl_obj *o, const char *name,
 }
 
 static const struct tmpl_class time_class = {
-	"time.Time",
-	"struct",
-	time_member,
-	time_plain,
-	time_print,
+	.type_name = "time.Time",
+	.kind_name = "struct",
+	.member = time_member,
+	.plain = time_plain,
+	.print = time_print,
 };
 
 /* t in the local zone (TZ or /etc/localtime), or UTC. */

@@ -17,7 +17,7 @@
 static bool
 is_empty(const struct tmpl_val *v)
 {
-	return v->kind != TMPL_OBJ && !tmpl_truth(v);
+	return !tmpl_truth(v);
 }
 
 static int

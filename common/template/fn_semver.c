@@ -535,11 +535,11 @@ static int version_member(struct tmpl_val *out, const struct tmpl_obj *o,
     struct arena *a, struct err *err);
 
 static const struct tmpl_class version_class = {
-	"*semver.Version",
-	"ptr",
-	version_member,
-	version_plain,
-	version_print,
+	.type_name = "*semver.Version",
+	.kind_name = "ptr",
+	.member = version_member,
+	.plain = version_plain,
+	.print = version_print,
 };
 
 static bool

@@ -113,6 +113,8 @@ struct tmpl_class {
 	void (*plain)(struct tmpl_val *out, const struct tmpl_obj *o,
 	    struct arena *a);
 	void (*print)(struct buf *b, const struct tmpl_obj *o);
+	/* for objects of map or slice kind: their length (truth, len) */
+	size_t (*len)(const struct tmpl_obj *o);
 };
 
 struct tmpl_obj {
@@ -186,8 +188,8 @@ struct tmpl_val *tmpl_map_set(struct arena *a, struct tmpl_map *m,
 /* Removes key; true if it was there. */
 bool tmpl_map_delete(struct tmpl_map *m, const char *key, size_t keylen);
 
-/* Go's truth: false, 0, nil, and empty strings, lists and maps are
- * false; everything else is true. */
+/* Go's truth: false, 0, nil, and empty strings, lists and maps (host
+ * maps and slices included) are false; everything else is true. */
 bool tmpl_truth(const struct tmpl_val *v);
 
 /* Deep copy of v into a (objects are shared). */

@@ -177,7 +177,7 @@ tmpl_truth(const struct tmpl_val *v)
 	case TMPL_MAP:
 		return v->u.m->n > 0;
 	case TMPL_OBJ:
-		return true;
+		return v->u.o->cls->len == NULL || v->u.o->cls->len(v->u.o) > 0;
 	default:
 		return false;
 	}
