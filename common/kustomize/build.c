@@ -315,6 +315,8 @@ kustomize_build(struct doc **out, const char *dir,
 	b.transformer_annotations = has_build_metadata(t.k,
 	    "transformerAnnotations");
 	b.build_metadata = doc_map_get(t.k, "buildMetadata");
+	b.track_origin = b.build_metadata != NULL &&
+	    b.build_metadata->kind == DOC_SEQ && b.build_metadata->u.seq.n > 0;
 	t.origin_path = "";
 	kz_acc_init(&acc, b.a);
 	if (kz_target_accumulate(&acc, &t, err) == -1 ||

@@ -294,6 +294,7 @@ struct kz_build {
 	struct doc *schema_doc;   /* the built-in one's tree */
 	bool schema_set;          /* by a kustomization's "openapi" */
 	bool origin_annotations, transformer_annotations;
+	bool track_origin; /* any buildMetadata: kustomize tracks both */
 };
 
 struct kz_target {
@@ -325,10 +326,29 @@ int kz_target_accumulate(struct kz_acc *acc, struct kz_target *t,
     struct err *err);
 /* CRD files: their name references, merged into acc's configuration. */
 int kz_crds_merge(struct kz_acc *acc, struct kz_target *t, struct err *err);
-/* buildMetadata: originAnnotations. */
+/* ---- buildMetadata (origin.c) ------------------------------------------- */
+
+struct kz_origin {
+	const char *path, *configured_in, *api, *kind, *name, *ns;
+};
+
+/* Go's filepath.Join (joined and cleaned). */
 char *kz_origin_join(struct arena *a, const char *base, const char *path);
+/* The objects of a file get its origin. */
 void kz_origin_annotate(const struct kz_target *t, struct kz_resmap *rm,
     const char *path);
+void kz_origin_builtin(struct kz_origin *o, const struct kz_target *t,
+    const char *kind);
+/* After a transformer ran: every object records it. */
+void kz_origin_transformed(struct kz_acc *acc, const struct kz_target *t,
+    const struct kz_origin *o);
+void kz_mark_transformed(struct kz_acc *acc, const struct kz_target *t,
+    const char *kind);
+bool kz_origin_plugin(struct kz_origin *o, struct arena *a,
+    const struct kz_res *c);
+/* A generated object without an origin gets o. */
+void kz_origin_generated(const struct kz_target *t, struct kz_res *r,
+    const struct kz_origin *o);
 int kz_target_load(struct kz_target *t, struct kz_build *b, const char *dir,
     const struct kz_target *parent, struct err *err);
 /* The schema strategic merges use: the first "openapi" a kustomization

@@ -299,6 +299,8 @@ kz_patches_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
 			continue;
 		if (kz_patch_entry(acc, t, e, err) == -1)
 			return err_wrap(err, "patches[%zu]", i);
+		kz_resmap_compact(&acc->rm);
+		kz_mark_transformed(acc, t, "PatchTransformer");
 	}
 	return 0;
 }
@@ -362,6 +364,8 @@ kz_patches_smp_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
 	}
 	if (apply_smp_list(acc, t, &patches, err) == -1)
 		return err_wrap(err, "patchesStrategicMerge");
+	if (patches.n > 0)
+		kz_mark_transformed(acc, t, "PatchStrategicMergeTransformer");
 	return 0;
 }
 
@@ -392,9 +396,11 @@ kz_patches_json_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
 	     seq != NULL && seq->kind == DOC_SEQ && i < seq->u.seq.n; i++) {
 		const struct doc_node *e = seq->u.seq.items[i];
 
-		if (e->kind == DOC_MAP &&
-		    kz_patch_json6902_entry(acc, t, e, "patch", err) == -1)
+		if (e->kind != DOC_MAP)
+			continue;
+		if (kz_patch_json6902_entry(acc, t, e, "patch", err) == -1)
 			return err_wrap(err, "patchesJson6902[%zu]", i);
+		kz_mark_transformed(acc, t, "PatchJson6902Transformer");
 	}
 	return 0;
 }

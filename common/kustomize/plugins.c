@@ -38,6 +38,8 @@ load_configs(struct kz_acc *cfg, struct kz_target *t, const char *field,
 		err_reset(err);
 		kz_vec_push(b->a, &paths, kz_unconst(s));
 	}
+	if (b->track_origin)
+		kz_origin_annotate(t, &inl, t->kname);
 	if (kz_resmap_append_all(b->a, &cfg->rm, &inl, err) == -1)
 		return -1;
 	for (size_t i = 0; i < paths.n; i++)
@@ -174,10 +176,14 @@ kz_plugins_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
 	if (load_configs(&cfg, t, "transformers", err) == -1)
 		return -1;
 	for (size_t i = 0; i < cfg.rm.v.n; i++) {
+		struct kz_origin o;
+
 		if (transform(acc, t, cfg.rm.v.v[i], err) == -1)
 			return err_wrap(err, "transformer '%s'",
 			    kz_res_name(cfg.rm.v.v[i]));
 		kz_resmap_compact(&acc->rm);
+		if (kz_origin_plugin(&o, acc->arena, cfg.rm.v.v[i]))
+			kz_origin_transformed(acc, t, &o);
 	}
 	return 0;
 }
@@ -249,8 +255,14 @@ kz_plugins_generate(struct kz_acc *acc, struct kz_target *t, struct err *err)
 	for (size_t i = 0; i < cfg.rm.v.n; i++) {
 		struct kz_res *r;
 
-		if (generate(&r, t, cfg.rm.v.v[i], err) == -1 ||
-		    kz_resmap_absorb(t->b->a, &acc->rm, r, err) == -1)
+		struct kz_origin o;
+
+		if (generate(&r, t, cfg.rm.v.v[i], err) == -1)
+			return err_wrap(err, "generator '%s'",
+			    kz_res_name(cfg.rm.v.v[i]));
+		if (kz_origin_plugin(&o, t->b->a, cfg.rm.v.v[i]))
+			kz_origin_generated(t, r, &o);
+		if (kz_resmap_absorb(t->b->a, &acc->rm, r, err) == -1)
 			return err_wrap(err, "generator '%s'",
 			    kz_res_name(cfg.rm.v.v[i]));
 	}

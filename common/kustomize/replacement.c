@@ -391,6 +391,12 @@ kz_replacements_apply(struct kz_acc *acc, struct kz_target *t,
 int
 kz_replacements_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
 {
-	return kz_replacements_apply(acc, t, doc_map_get(t->k, "replacements"),
-	    err);
+	const struct doc_node *seq = doc_map_get(t->k, "replacements");
+
+	if (seq == NULL || seq->kind != DOC_SEQ || seq->u.seq.n == 0)
+		return 0;
+	if (kz_replacements_apply(acc, t, seq, err) == -1)
+		return -1;
+	kz_mark_transformed(acc, t, "ReplacementTransformer");
+	return 0;
 }

@@ -270,6 +270,7 @@ kz_resmap_absorb(struct arena *a, struct kz_resmap *m, struct kz_res *r,
 {
 	struct kz_vec hits = { 0 };
 	struct kz_res *old;
+	const char *origin;
 	struct kz_id id;
 	size_t idx;
 
@@ -293,7 +294,17 @@ kz_resmap_absorb(struct arena *a, struct kz_resmap *m, struct kz_res *r,
 		copy_merge_meta(a, r, old);
 		break;
 	case KZ_BEHAVIOR_MERGE:
+		origin = kz_get_str(doc_map_get(doc_map_get(old->obj,
+		                                    "metadata"),
+		                        "annotations"),
+		    "config.kubernetes.io/origin");
 		copy_merge_meta(a, r, old);
+		if (origin !=
+		    NULL) /* a merge keeps where the object came from */
+			doc_map_set(a,
+			    kz_res_meta_map(a, r, "annotations", true),
+			    "config.kubernetes.io/origin", 27,
+			    doc_new_str(a, origin, strlen(origin)));
 		merge_pairs(a, r->obj, "data", doc_map_get(old->obj, "data"));
 		merge_pairs(a, r->obj, "binaryData",
 		    doc_map_get(old->obj, "binaryData"));

@@ -66,7 +66,7 @@ accumulate_file(struct kz_acc *acc, struct kz_target *t, const char *path,
 	if (kz_load_file(&text, &len, t, path, err) == -1 ||
 	    kz_parse_resources(&rm.v, t->b, text, len, path, err) == -1)
 		return -1;
-	if (t->b->origin_annotations)
+	if (t->b->track_origin)
 		kz_origin_annotate(t, &rm, path);
 	if (kz_resmap_append_all(t->b->a, &acc->rm, &rm, err) == -1)
 		return err_wrap(err, "merging resources from '%s'", path);

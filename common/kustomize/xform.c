@@ -10,8 +10,14 @@
 static int
 run_namespace(struct kz_acc *acc, struct kz_target *t, struct err *err)
 {
-	return kz_namespace_apply(acc, kz_get_str(t->k, "namespace"),
-	    &acc->tc->ns, err);
+	const char *ns = kz_get_str(t->k, "namespace");
+
+	if (ns == NULL || ns[0] == '\0')
+		return 0;
+	if (kz_namespace_apply(acc, ns, &acc->tc->ns, err) == -1)
+		return -1;
+	kz_mark_transformed(acc, t, "NamespaceTransformer");
+	return 0;
 }
 
 static int
@@ -21,7 +27,10 @@ run_prefix(struct kz_acc *acc, struct kz_target *t, struct err *err)
 
 	if (p == NULL || p[0] == '\0')
 		return 0;
-	return kz_prefix_suffix_apply(acc, p, "", &acc->tc->prefix, err);
+	if (kz_prefix_suffix_apply(acc, p, "", &acc->tc->prefix, err) == -1)
+		return -1;
+	kz_mark_transformed(acc, t, "PrefixTransformer");
+	return 0;
 }
 
 static int
@@ -31,7 +40,10 @@ run_suffix(struct kz_acc *acc, struct kz_target *t, struct err *err)
 
 	if (s == NULL || s[0] == '\0')
 		return 0;
-	return kz_prefix_suffix_apply(acc, "", s, &acc->tc->suffix, err);
+	if (kz_prefix_suffix_apply(acc, "", s, &acc->tc->suffix, err) == -1)
+		return -1;
+	kz_mark_transformed(acc, t, "SuffixTransformer");
+	return 0;
 }
 
 typedef int step_fn(struct kz_acc *acc, struct kz_target *t, struct err *err);

@@ -181,11 +181,14 @@ kz_images_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
 	const struct doc_node *seq = doc_map_get(t->k, "images");
 
 	for (size_t i = 0;
-	     seq != NULL && seq->kind == DOC_SEQ && i < seq->u.seq.n; i++)
-		if (seq->u.seq.items[i]->kind == DOC_MAP &&
-		    kz_image_apply(acc, seq->u.seq.items[i], &acc->tc->images,
+	     seq != NULL && seq->kind == DOC_SEQ && i < seq->u.seq.n; i++) {
+		if (seq->u.seq.items[i]->kind != DOC_MAP)
+			continue;
+		if (kz_image_apply(acc, seq->u.seq.items[i], &acc->tc->images,
 		        err) == -1)
 			return err_wrap(err, "images[%zu]", i);
+		kz_mark_transformed(acc, t, "ImageTagTransformer");
+	}
 	return 0;
 }
 
@@ -258,10 +261,13 @@ kz_replicas_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
 	const struct doc_node *seq = doc_map_get(t->k, "replicas");
 
 	for (size_t i = 0;
-	     seq != NULL && seq->kind == DOC_SEQ && i < seq->u.seq.n; i++)
-		if (seq->u.seq.items[i]->kind == DOC_MAP &&
-		    kz_replica_apply(acc, seq->u.seq.items[i],
+	     seq != NULL && seq->kind == DOC_SEQ && i < seq->u.seq.n; i++) {
+		if (seq->u.seq.items[i]->kind != DOC_MAP)
+			continue;
+		if (kz_replica_apply(acc, seq->u.seq.items[i],
 		        &acc->tc->replicas, err) == -1)
 			return err_wrap(err, "replicas[%zu]", i);
+		kz_mark_transformed(acc, t, "ReplicaCountTransformer");
+	}
 	return 0;
 }

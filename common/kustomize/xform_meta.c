@@ -289,27 +289,45 @@ label_entry(struct kz_acc *acc, const struct doc_node *l, struct err *err)
 	return kz_map_apply(acc, doc_map_get(l, "pairs"), &fss, err);
 }
 
+static bool
+nonempty(const struct doc_node *n)
+{
+	return n != NULL &&
+	    ((n->kind == DOC_SEQ && n->u.seq.n > 0) ||
+	        (n->kind == DOC_MAP && n->u.map.n > 0));
+}
+
 int
 kz_labels_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
 {
 	const struct doc_node *labels = doc_map_get(t->k, "labels");
 	const struct doc_node *common = doc_map_get(t->k, "commonLabels");
 
+	if (!nonempty(labels) && !nonempty(common))
+		return 0;
 	for (size_t i = 0;
 	     labels != NULL && labels->kind == DOC_SEQ && i < labels->u.seq.n;
-	     i++)
+	     i++) {
 		if (label_entry(acc, labels->u.seq.items[i], err) == -1)
 			return err_wrap(err, "labels");
+		kz_resmap_compact(&acc->rm);
+		kz_mark_transformed(acc, t, "LabelTransformer");
+	}
 	if (kz_map_apply(acc, common, &acc->tc->clabels, err) == -1)
 		return err_wrap(err, "commonLabels");
+	kz_mark_transformed(acc, t, "LabelTransformer");
 	return 0;
 }
 
 int
 kz_annotations_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
 {
-	if (kz_map_apply(acc, doc_map_get(t->k, "commonAnnotations"),
-	        &acc->tc->annos, err) == -1)
+	const struct doc_node *an = doc_map_get(t->k, "commonAnnotations");
+
+	if (!nonempty(an))
+		return 0;
+	if (kz_map_apply(acc, an, &acc->tc->annos, err) == -1)
 		return err_wrap(err, "commonAnnotations");
+	kz_mark_transformed(acc, t, "AnnotationsTransformer");
 	return 0;
 }
