@@ -272,6 +272,10 @@ main(int argc, char **argv)
 	struct err err = ERR_INIT;
 	int64_t iters = 10;
 
+	/* FLINT_BENCH_DAEMON_HEAP=1 measures with the heap settings the
+	 * daemons run with (see mem_keep_freed()). */
+	if (getenv("FLINT_BENCH_DAEMON_HEAP") != NULL)
+		mem_keep_freed(MEM_DAEMON_KEEP_FREED);
 	if (argc == 2 && strcmp(argv[1], "--list") == 0) {
 		for (size_t i = 0; i < ncases; i++)
 			printf("%s\t%s\t%s\n", cases[i]->name, cases[i]->input,

@@ -49,6 +49,16 @@ for c in parse:list.min.json parse-indent:list.json emit:list.min.json \
 	run "" $py "$here/py_bench.py" "python-json-${c%%:*}" "$data/${c#*:}" \
 		"$py_iters"
 done
+# The daemons keep freed heap for reuse (mem_keep_freed()); measure the
+# parsers that way too, as a daemon runs them again and again.
+for name in flint-json-parse cjson-json-parse flint-yaml-parse \
+	libyaml-yaml-parse; do
+	input=list.min.json
+	case $name in *yaml*) input=list.yaml ;; esac
+	"$bench" --list | grep -q "^$name	" || continue
+	FLINT_BENCH_DAEMON_HEAP=1 run " (daemon heap)" \
+		"$bench" "$name" "$data/$input" "$iters"
+done
 # Most of a big parse's system time is first-touch page faults on the
 # tree's memory; with glibc advising huge pages they mostly go away.
 if [ "${VARIANTS:-1}" = 1 ]; then

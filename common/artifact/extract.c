@@ -269,7 +269,7 @@ ex_type_check(struct extractor *ex, struct archive_entry *e)
 static int
 ex_entry(struct extractor *ex, struct archive_entry *e)
 {
-	const char *raw = archive_entry_pathname(e), *base;
+	const char *raw = archive_entry_pathname(e), *base = NULL;
 	int depth, pfd, rv;
 
 	if (raw == NULL)

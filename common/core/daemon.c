@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/mem.h"
 #include "core/sig.h"
 
 int
@@ -30,6 +31,7 @@ daemon_init(struct daemon *d, const struct flag *table, size_t n, int argc,
 		return -1;
 	}
 	log_setup(2, level);
+	mem_keep_freed(MEM_DAEMON_KEEP_FREED);
 	memset(&d->log, 0, sizeof(d->log));
 	return 0;
 }

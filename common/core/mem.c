@@ -1,6 +1,7 @@
 /* Allocators that abort on exhaustion, and the BUG() reporter. */
 #include "core/mem.h"
 
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -92,6 +93,17 @@ xasprintf(const char *fmt, ...)
 	if (n < 0)
 		out_of_memory(0);
 	return s;
+}
+
+void
+mem_keep_freed(size_t keep_bytes)
+{
+	/* Setting both thresholds also turns off glibc's dynamic
+	 * adjustment of them, so the choice holds. */
+	(void)mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	(void)mallopt(M_TRIM_THRESHOLD,
+	    keep_bytes > (size_t)INT32_MAX ? INT32_MAX : (int)keep_bytes);
+	(void)mallopt(M_TOP_PAD, 1 << 20);
 }
 
 void

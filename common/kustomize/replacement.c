@@ -310,7 +310,7 @@ apply_one(struct kz_acc *acc, const struct doc_node *repl, struct err *err)
 {
 	const struct doc_node *src = doc_map_get(repl, "source");
 	const struct doc_node *targets = doc_map_get(repl, "targets");
-	const struct doc_node *v;
+	const struct doc_node *v = NULL;
 
 	if (src == NULL || targets == NULL || targets->kind != DOC_SEQ)
 		return err_set(err, ERR_INVALID,

@@ -269,7 +269,7 @@ selector_match(bool *out, const char *sel, const struct doc_node *map,
 	*out = true;
 	skip_ws(&l);
 	while (*l.p != '\0') {
-		bool ok;
+		bool ok = false;
 
 		if ((rv = requirement(&ok, &l, a, map, err)) == -1)
 			break;

@@ -109,7 +109,7 @@ kz_vars_merge(struct kz_acc *acc, struct kz_target *t, struct err *err)
 
 	for (size_t i = 0;
 	     seq != NULL && seq->kind == DOC_SEQ && i < seq->u.seq.n; i++) {
-		struct kz_var *v;
+		struct kz_var *v = NULL;
 
 		if (parse_var(&v, acc->arena, seq->u.seq.items[i], err) == -1 ||
 		    mark_object(acc, v, err) == -1)
