@@ -17,8 +17,8 @@
 #define TRANSFORMATIONS_ANNOTATION "alpha.config.kubernetes.io/transformations"
 #define LOCAL_CONFIG_ANNOTATION    "config.kubernetes.io/local-config"
 
-static void
-opts_resolve(struct kustomize_opts *o, const struct kustomize_opts *in)
+void
+kz_opts_resolve(struct kustomize_opts *o, const struct kustomize_opts *in)
 {
 	if (in != NULL)
 		*o = *in;
@@ -306,7 +306,7 @@ kustomize_build(struct doc **out, const char *dir,
 	int rv = -1;
 
 	memset(&b, 0, sizeof(b));
-	opts_resolve(&b.opts, opts);
+	kz_opts_resolve(&b.opts, opts);
 	b.a = arena_new();
 	b.defaults = kz_tconfig_default(b.a);
 	if (kz_target_load(&t, &b, dir, NULL, err) == -1)

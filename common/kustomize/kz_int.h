@@ -297,6 +297,9 @@ struct kz_build {
 	bool track_origin; /* any buildMetadata: kustomize tracks both */
 };
 
+/* Fills in kustomize's defaults for zero fields (in may be NULL). */
+void kz_opts_resolve(struct kustomize_opts *o, const struct kustomize_opts *in);
+
 struct kz_target {
 	struct kz_build *b;
 	const char *root;  /* real path of the directory */

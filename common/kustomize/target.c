@@ -59,12 +59,15 @@ static int
 accumulate_file(struct kz_acc *acc, struct kz_target *t, const char *path,
     struct err *err)
 {
+	const char *full = path[0] == '/'
+	    ? path
+	    : arena_printf(t->b->a, "%s/%s", t->root, path);
 	struct kz_resmap rm = { 0 };
 	char *text;
 	size_t len;
 
 	if (kz_load_file(&text, &len, t, path, err) == -1 ||
-	    kz_parse_resources(&rm.v, t->b, text, len, path, err) == -1)
+	    kz_parse_resources(&rm.v, t->b, text, len, full, err) == -1)
 		return -1;
 	if (t->b->track_origin)
 		kz_origin_annotate(t, &rm, path);
