@@ -7,6 +7,7 @@
  */
 #include "ctrl/ctrl.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -19,15 +20,20 @@
 struct run {
 	struct ctrl *const *ctrls;
 	size_t n;
+	pthread_mutex_t mu; /* workers start and stop under it */
 	atomic_bool stopping;
 	atomic_bool lost;
 };
 
+/* Starts every controller's workers unless the run is stopping: the
+ * elector's thread may win the Lease just as main() stops. */
 static void
 workers_start(struct run *run)
 {
-	for (size_t i = 0; i < run->n; i++)
+	pthread_mutex_lock(&run->mu);
+	for (size_t i = 0; i < run->n && !atomic_load(&run->stopping); i++)
 		ctrl_start_workers(run->ctrls[i]);
+	pthread_mutex_unlock(&run->mu);
 }
 
 static void
@@ -101,9 +107,11 @@ leader_begin(struct leader **out, struct run *run,
 static void
 stop_all(struct run *run, struct leader *l)
 {
+	pthread_mutex_lock(&run->mu);
 	atomic_store(&run->stopping, true);
 	for (size_t i = 0; i < run->n; i++)
 		ctrl_stop_workers(run->ctrls[i]);
+	pthread_mutex_unlock(&run->mu);
 	leader_free(l); /* releases the Lease once no worker runs */
 	for (size_t i = 0; i < run->n; i++)
 		informer_stop(ctrl_informer(run->ctrls[i]));
@@ -113,7 +121,7 @@ int
 ctrl_run(struct ctrl *const *ctrls, size_t n, const struct ctrl_run_opts *o,
     struct err *err)
 {
-	struct run run = { ctrls, n, false, false };
+	struct run run = { ctrls, n, PTHREAD_MUTEX_INITIALIZER, false, false };
 	struct leader *l = NULL;
 	int rv = 0;
 
@@ -128,6 +136,7 @@ ctrl_run(struct ctrl *const *ctrls, size_t n, const struct ctrl_run_opts *o,
 	if (rv == 0)
 		sig_wait_term(o->signals);
 	stop_all(&run, l);
+	pthread_mutex_destroy(&run.mu);
 	if (rv == -1)
 		return -1;
 	if (atomic_load(&run.lost))

@@ -298,6 +298,7 @@ T_TEST(test_forced_410_relists_without_losing_an_event)
 	struct k8s_ref ref = { "v1", "Event", NULL, "e2" };
 	struct informer_stats st;
 	struct fixture f;
+	int64_t end;
 	int i;
 
 	T_TRUE(fixture_start(&f, "Event", "gone"));
@@ -332,7 +333,13 @@ T_TEST(test_forced_410_relists_without_losing_an_event)
 	if (i >= 0)
 		check_event(&f.rec, (size_t)i, INFORMER_ADD, "e3", "three",
 		    true);
+	/* The relist is counted once it is complete, after its events. */
+	end = kube_now_ms() + KUBE_WAIT_MS;
 	informer_stats(&st, f.inf);
+	while (st.lists < 2 && kube_now_ms() < end) {
+		kube_sleep_ms(20);
+		informer_stats(&st, f.inf);
+	}
 	T_EQ(st.lists, 2); /* the first list, and the relist 410 forced */
 	T_EQ(st.objects, 2);
 	T_EQ(f.rec.n, 5);
