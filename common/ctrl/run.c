@@ -20,6 +20,7 @@
 struct run {
 	struct ctrl *const *ctrls;
 	size_t n;
+	const sigset_t *signals;
 	pthread_mutex_t mu; /* workers start and stop under it */
 	atomic_bool stopping;
 	atomic_bool lost;
@@ -42,7 +43,8 @@ on_start_leading(void *arg)
 	workers_start(arg);
 }
 
-/* Wakes the main thread's sigwait() with a process-directed signal. */
+/* Wakes the main thread's sigwait() with a process-directed signal it
+ * waits for. */
 static void
 on_stop_leading(void *arg)
 {
@@ -51,7 +53,12 @@ on_stop_leading(void *arg)
 	if (atomic_load(&run->stopping))
 		return;
 	atomic_store(&run->lost, true);
-	kill(getpid(), SIGTERM);
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sigismember(run->signals, sig) == 1) {
+			kill(getpid(), sig);
+			return;
+		}
+	}
 }
 
 /* A termination signal is pending (and is taken). */
@@ -121,7 +128,8 @@ int
 ctrl_run(struct ctrl *const *ctrls, size_t n, const struct ctrl_run_opts *o,
     struct err *err)
 {
-	struct run run = { ctrls, n, PTHREAD_MUTEX_INITIALIZER, false, false };
+	struct run run = { ctrls, n, o->signals, PTHREAD_MUTEX_INITIALIZER,
+		false, false };
 	struct leader *l = NULL;
 	int rv = 0;
 

@@ -116,7 +116,11 @@ T_TEST(test_informer_sees_create_update_delete_in_order)
 	struct k8s_ref ref = { "v1", "ConfigMap", NULL, "a" };
 	struct fixture f;
 
-	T_TRUE(fixture_start(&f, "ConfigMap", "order"));
+	if (!fixture_start(&f, "ConfigMap", "order")) {
+		t_fail(__FILE__, __LINE__, "no fixture: is the cluster up?");
+		fixture_end(&f);
+		return;
+	}
 	T_TRUE(fixture_run(&f));
 	T_EQ(f.rec.n, 0);
 	ref.namespace = f.ns;
@@ -146,7 +150,11 @@ T_TEST(test_informer_cache_answers_get_and_list)
 	struct fixture f;
 	char *key;
 
-	T_TRUE(fixture_start(&f, "ConfigMap", "cache"));
+	if (!fixture_start(&f, "ConfigMap", "cache")) {
+		t_fail(__FILE__, __LINE__, "no fixture: is the cluster up?");
+		fixture_end(&f);
+		return;
+	}
 	T_TRUE(cm_create(&f, "x", "cache", "early")); /* listed, not watched */
 	T_TRUE(fixture_run(&f));
 	T_TRUE(cm_create(&f, "y", "cache", "late"));
@@ -191,7 +199,11 @@ T_TEST(test_resync_replays_every_key)
 	int64_t end;
 
 	memset(&rs, 0, sizeof(rs));
-	T_TRUE(fixture_start_resync(&f, "ConfigMap", "resync", 200));
+	if (!fixture_start_resync(&f, "ConfigMap", "resync", 200)) {
+		t_fail(__FILE__, __LINE__, "no fixture: is the cluster up?");
+		fixture_end(&f);
+		return;
+	}
 	snprintf(rs.key, sizeof(rs.key), "ConfigMap/%s/r", f.ns);
 	informer_add_handler(f.inf, count_resync, &rs);
 	T_TRUE(cm_create(&f, "r", "resync", "1"));
@@ -301,7 +313,11 @@ T_TEST(test_forced_410_relists_without_losing_an_event)
 	int64_t end;
 	int i;
 
-	T_TRUE(fixture_start(&f, "Event", "gone"));
+	if (!fixture_start(&f, "Event", "gone")) {
+		t_fail(__FILE__, __LINE__, "no fixture: is the cluster up?");
+		fixture_end(&f);
+		return;
+	}
 	ref.namespace = f.ns;
 	T_TRUE(event_create(&f, "e1", "one"));
 	T_TRUE(event_create(&f, "e2", "two"));
@@ -356,7 +372,11 @@ T_TEST(test_informer_recovers_after_apiserver_restart)
 	struct fixture f;
 	size_t mark;
 
-	T_TRUE(fixture_start(&f, "ConfigMap", "restart"));
+	if (!fixture_start(&f, "ConfigMap", "restart")) {
+		t_fail(__FILE__, __LINE__, "no fixture: is the cluster up?");
+		fixture_end(&f);
+		return;
+	}
 	T_TRUE(cm_create(&f, "before", "restart", "1"));
 	T_TRUE(fixture_run(&f));
 	T_TRUE(rec_wait(&f.rec, 1, KUBE_WAIT_MS));

@@ -278,7 +278,11 @@ T_TEST(test_reconcile_writes_status_finalizer_and_events)
 	struct fixture f;
 	int before;
 
-	T_TRUE(fixture_start(&f, "reconcile", true));
+	if (!fixture_start(&f, "reconcile", true)) {
+		t_fail(__FILE__, __LINE__, "no fixture: is the cluster up?");
+		fixture_end(&f);
+		return;
+	}
 	ref.namespace = f.ns;
 	T_TRUE(widget_create(&f, "w", "{\"mode\":\"ok\"}"));
 	T_TRUE(widget_wait(&f, "w", "/status/observedGeneration", "1"));
@@ -324,7 +328,11 @@ T_TEST(test_ready_objects_requeue_at_spec_interval)
 	struct fixture f;
 	int64_t end;
 
-	T_TRUE(fixture_start(&f, "interval", true));
+	if (!fixture_start(&f, "interval", true)) {
+		t_fail(__FILE__, __LINE__, "no fixture: is the cluster up?");
+		fixture_end(&f);
+		return;
+	}
 	T_TRUE(widget_create(&f, "tick", "{\"interval\":\"1s\"}"));
 	T_TRUE(widget_create(&f, "idle",
 	    "{\"interval\":\"1s\",\"suspend\":true}"));
@@ -345,7 +353,11 @@ T_TEST(test_transient_errors_retry_until_they_clear)
 	struct fixture f;
 	int64_t end;
 
-	T_TRUE(fixture_start(&f, "retry", true));
+	if (!fixture_start(&f, "retry", true)) {
+		t_fail(__FILE__, __LINE__, "no fixture: is the cluster up?");
+		fixture_end(&f);
+		return;
+	}
 	ref.namespace = f.ns;
 	T_TRUE(widget_create(&f, "flaky", "{\"mode\":\"retry\"}"));
 	T_TRUE(widget_wait(&f, "flaky", "/status/conditions/0/message",
@@ -408,7 +420,11 @@ T_TEST(test_run_leads_reconciles_and_releases_on_signal)
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	T_TRUE(fixture_start(&f, "run", false));
+	if (!fixture_start(&f, "run", false)) {
+		t_fail(__FILE__, __LINE__, "no fixture: is the cluster up?");
+		fixture_end(&f);
+		return;
+	}
 	T_TRUE(kube_config(&cfg));
 	lo.namespace = f.ns;
 	run.c = f.c;
@@ -426,6 +442,58 @@ T_TEST(test_run_leads_reconciles_and_releases_on_signal)
 	T_EQ(run.rv, 0);
 	T_OK(k8s_lease_get(&lease, f.k, f.ns, lo.name, &err), &err);
 	T_STREQ(lease.holder, ""); /* released on the way out */
+	k8s_config_release(&cfg);
+	fixture_end(&f);
+}
+
+T_TEST(test_run_ends_when_leadership_is_lost)
+{
+	struct leader_opts lo = { .name = "widget-controller-leader-election",
+		.identity = "widget-test",
+		.lease_duration_ms = 3000,
+		.renew_deadline_ms = 2000,
+		.retry_period_ms = 500 };
+	struct k8s_config cfg;
+	struct k8s_lease lease;
+	struct err err = ERR_INIT;
+	struct runner run;
+	struct fixture f;
+	sigset_t set;
+	pthread_t th;
+
+	memset(&run, 0, sizeof(run));
+	memset(&cfg, 0, sizeof(cfg));
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (!fixture_start(&f, "lost", false)) {
+		t_fail(__FILE__, __LINE__, "no fixture: is the cluster up?");
+		fixture_end(&f);
+		return;
+	}
+	T_TRUE(kube_config(&cfg));
+	lo.namespace = f.ns;
+	run.c = f.c;
+	run.o.signals = &set;
+	run.o.config = &cfg;
+	run.o.leader = &lo;
+	run.err = (struct err)ERR_INIT;
+	T_TRUE(widget_create(&f, "led", "{}"));
+	pthread_create(&th, NULL, runner_main, &run);
+	T_TRUE(widget_wait(&f, "led", "/status/observedGeneration", "1"));
+	/* Another process takes the Lease over (as if ours had lapsed). */
+	T_OK(k8s_lease_get(&lease, f.k, f.ns, lo.name, &err), &err);
+	snprintf(lease.holder, sizeof(lease.holder), "thief");
+	lease.duration_s = 3;
+	T_OK(k8s_lease_update(f.k, f.ns, lo.name, &lease, &err), &err);
+	/* ctrl_run notices within the renew deadline and ends with an
+	 * error, by itself: nobody signals it. */
+	pthread_join(th, NULL);
+	T_EQ(run.rv, -1);
+	T_EQ(run.err.code, ERR_INTERNAL);
+	T_STREQ(run.err.msg, "leader election lost");
+	T_OK(k8s_lease_get(&lease, f.k, f.ns, lo.name, &err), &err);
+	T_STREQ(lease.holder, "thief"); /* a loser releases nothing */
 	k8s_config_release(&cfg);
 	fixture_end(&f);
 }
