@@ -82,7 +82,9 @@ kz_kpath_split(const char ***out, struct arena *a, const char *path,
 		}
 		kz_vec_push(a, &v, joined);
 	}
-	*out = (const char **)v.v;
+	*out = arena_calloc(a, v.n > 0 ? v.n : 1, sizeof(**out));
+	for (size_t i = 0; i < v.n; i++)
+		(*out)[i] = v.v[i];
 	return v.n;
 }
 
