@@ -404,6 +404,7 @@ int kz_patches_smp_run(struct kz_acc *acc, struct kz_target *t,
 int kz_patches_json_run(struct kz_acc *acc, struct kz_target *t,
     struct err *err);
 int kz_plugins_run(struct kz_acc *acc, struct kz_target *t, struct err *err);
+int kz_validators_run(struct kz_acc *acc, struct kz_target *t, struct err *err);
 /* Applies a strategic merge patch (which it may consume: directives are
  * stripped and nodes shared) to *dst; *dst is NULL when the patch
  * deleted it. schema may be NULL (then every list is replaced). */

@@ -268,3 +268,17 @@ kz_plugins_generate(struct kz_acc *acc, struct kz_target *t, struct err *err)
 	}
 	return 0;
 }
+
+/* kustomize's validators are plugins only; no builtin one exists. */
+int
+kz_validators_run(struct kz_acc *acc, struct kz_target *t, struct err *err)
+{
+	const struct doc_node *v = doc_map_get(t->k, "validators");
+
+	(void)acc;
+	if (v == NULL || v->kind != DOC_SEQ || v->u.seq.n == 0)
+		return 0;
+	return err_set(err, ERR_UNSUPPORTED,
+	    "validators: only builtin plugins are supported, and kustomize "
+	    "has no builtin validator");
+}

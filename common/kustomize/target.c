@@ -221,6 +221,7 @@ kz_target_accumulate(struct kz_acc *acc, struct kz_target *t, struct err *err)
 	    kz_run_generators(acc, t, err) == -1 ||
 	    accumulate_components(acc, t, err) == -1 ||
 	    kz_run_transformers(acc, t, err) == -1 ||
+	    kz_validators_run(acc, t, err) == -1 ||
 	    kz_vars_merge(acc, t, err) == -1)
 		return -1;
 	return 0;

@@ -318,3 +318,77 @@ T_TEST(test_configmap_hash_matches_kustomize)
 	free(out);
 	tree_free(root);
 }
+
+/* The crds field: a custom type's reference to a ConfigMap follows its
+ * rename and its label selector gets the common labels. */
+T_TEST(test_crd_definitions_extend_references_and_selectors)
+{
+	struct err err = ERR_INIT;
+	char *root = tree_new(), *out;
+
+	tree_put(root, "kustomization.yaml",
+	    "crds:\n"
+	    "- types.yaml\n"
+	    "resources:\n"
+	    "- objs.yaml\n"
+	    "namePrefix: p-\n"
+	    "commonLabels:\n"
+	    "  app: a\n");
+	tree_put(root, "types.yaml",
+	    "example.com/v1.Gadget:\n"
+	    "  Schema:\n"
+	    "    properties:\n"
+	    "      apiVersion: {type: string}\n"
+	    "      kind: {type: string}\n"
+	    "      metadata: {type: object}\n"
+	    "      spec:\n"
+	    "        $ref: example.com/v1.GadgetSpec\n"
+	    "example.com/v1.GadgetSpec:\n"
+	    "  Schema:\n"
+	    "    properties:\n"
+	    "      configRef:\n"
+	    "        x-kubernetes-object-ref-api-version: v1\n"
+	    "        x-kubernetes-object-ref-kind: ConfigMap\n"
+	    "        type: object\n"
+	    "      selector:\n"
+	    "        x-kubernetes-label-selector: \"\"\n"
+	    "        type: object\n");
+	tree_put(root, "objs.yaml",
+	    "apiVersion: v1\n"
+	    "kind: ConfigMap\n"
+	    "metadata:\n"
+	    "  name: settings\n"
+	    "---\n"
+	    "apiVersion: example.com/v1\n"
+	    "kind: Gadget\n"
+	    "metadata:\n"
+	    "  name: g\n"
+	    "spec:\n"
+	    "  configRef:\n"
+	    "    name: settings\n"
+	    "  selector:\n"
+	    "    tier: x\n");
+	out = tree_build(root, ".", &err);
+	T_STREQ(out,
+	    "apiVersion: v1\n"
+	    "kind: ConfigMap\n"
+	    "metadata:\n"
+	    "  labels:\n"
+	    "    app: a\n"
+	    "  name: p-settings\n"
+	    "---\n"
+	    "apiVersion: example.com/v1\n"
+	    "kind: Gadget\n"
+	    "metadata:\n"
+	    "  labels:\n"
+	    "    app: a\n"
+	    "  name: p-g\n"
+	    "spec:\n"
+	    "  configRef:\n"
+	    "    name: p-settings\n"
+	    "  selector:\n"
+	    "    app: a\n"
+	    "    tier: x\n");
+	free(out);
+	tree_free(root);
+}
