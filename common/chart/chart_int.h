@@ -96,8 +96,7 @@ int deps_process(struct rchart **out, struct arena *a, const struct chart *c,
  * IsCompatibleRange); false for a malformed one. */
 bool deps_compatible(const char *constraint, const char *version);
 
-/* ---- schema (schema.c)
- * ------------------------------------------------------- */
+/* ---- schema (schema.c) --------------------------------------------------- */
 
 /* Checks vals against the chart tree's values.schema.json files. */
 int schema_validate(const struct rchart *rc, const struct tmpl_val *vals,
@@ -121,8 +120,7 @@ struct tmpl_val objects_files(struct arena *a, const struct chart *c);
 int objects_capabilities(struct tmpl_val *out, struct arena *a,
     const struct chart_opts *o, const char **kube_out, struct err *err);
 
-/* ---- output (manifest.c)
- * ------------------------------------------------------ */
+/* ---- output (manifest.c) ------------------------------------------------- */
 
 struct rendered {
 	const char *name; /* template name, "t/templates/x.yaml" */

@@ -406,8 +406,7 @@ validate(const struct chart *c, struct err *err)
 	return 0;
 }
 
-/* ---- LoadFiles
- * ---------------------------------------------------------------- */
+/* ---- LoadFiles ----------------------------------------------------------- */
 
 static int chart_from_files(struct chart **out, struct arena *a,
     struct chart_file *files, size_t n, unsigned depth,

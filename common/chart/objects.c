@@ -238,8 +238,7 @@ objects_files(struct arena *a, const struct chart *c)
 	return files_value(a, &fs);
 }
 
-/* ---- .Capabilities
- * ------------------------------------------------------------- */
+/* ---- .Capabilities ------------------------------------------------------- */
 
 struct kube_version {
 	const char *version, *normalized, *major, *minor;

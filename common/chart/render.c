@@ -94,8 +94,7 @@ user_values(struct tmpl_val *out, struct arena *a, const struct chart_values *v,
 	return 0;
 }
 
-/* ---- scopes and templates
- * ------------------------------------------------------ */
+/* ---- scopes and templates ------------------------------------------------ */
 
 static void
 add_tpl(struct render *r, const char *name, const struct chart_file *f,

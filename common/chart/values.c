@@ -221,8 +221,7 @@ values_path(const struct tmpl_val *vals, const char *path)
 	return NULL;
 }
 
-/* ---- --set (Helm's strvals)
- * -------------------------------------------------- */
+/* ---- --set (Helm's strvals) ---------------------------------------------- */
 
 struct setp {
 	struct arena *a;

@@ -142,8 +142,7 @@ exec_fail(struct call *c, struct err *err, const char *msg, size_t n)
 	return -1;
 }
 
-/* ---- variables
- * --------------------------------------------------------------- */
+/* ---- variables ----------------------------------------------------------- */
 
 static void
 var_push(struct state *s, const char *name, size_t n, struct tmpl_val v)
@@ -185,8 +184,7 @@ var_set(struct state *s, const struct ident *id, struct tmpl_val val,
 	return 0;
 }
 
-/* ---- argument types
- * -------------------------------------------------------------- */
+/* ---- argument types ------------------------------------------------------ */
 
 static const char *
 type_name(char t)
@@ -320,8 +318,7 @@ literal_arg(struct state *s, char t, const struct node *n, struct tmpl_val *out,
 	return state_errorf(s, err, "expected %s; found %s", want, found);
 }
 
-/* ---- fields and calls
- * ------------------------------------------------------------- */
+/* ---- fields and calls ---------------------------------------------------- */
 
 struct args {
 	const struct node *const *nodes; /* args[0] names the callee */
@@ -718,8 +715,7 @@ eval_pipeline(struct state *s, const struct tmpl_val *dot,
 	return 0;
 }
 
-/* ---- walking
- * ------------------------------------------------------------------ */
+/* ---- walking ------------------------------------------------------------- */
 
 static int
 print_value(struct state *s, const struct node *n, const struct tmpl_val *v,
@@ -971,8 +967,7 @@ walk(struct state *s, const struct tmpl_val *dot, const struct node *n,
 	}
 }
 
-/* ---- executions
- * ------------------------------------------------------------------- */
+/* ---- executions ---------------------------------------------------------- */
 
 int
 exec_tree(struct tmpl_exec *x, const struct tmpl_set *set,

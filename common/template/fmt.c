@@ -224,8 +224,7 @@ fmt_float(struct buf *b, const struct spec *sp, double f)
 	buf_release(&t);
 }
 
-/* ---- integers and runes
- * ------------------------------------------------------- */
+/* ---- integers and runes -------------------------------------------------- */
 
 static void
 put_utf8(struct buf *b, uint32_t c)
@@ -375,8 +374,7 @@ fmt_int_verb(struct buf *b, const struct spec *sp, int64_t i)
 	buf_release(&t);
 }
 
-/* ---- strings
- * ------------------------------------------------------------------ */
+/* ---- strings ------------------------------------------------------------- */
 
 static bool
 rune_printable(uint32_t c)
@@ -537,8 +535,7 @@ fmt_str(struct buf *b, const struct spec *sp, const char *p, size_t n)
 	buf_release(&t);
 }
 
-/* ---- values
- * -------------------------------------------------------------------- */
+/* ---- values -------------------------------------------------------------- */
 
 static void
 bad_verb(struct buf *b, char verb, const struct tmpl_val *v)
@@ -776,8 +773,7 @@ fmt_sprint(struct buf *b, const struct tmpl_val *argv, size_t argc, bool ln)
 		buf_putc(b, '\n');
 }
 
-/* ---- printf
- * ------------------------------------------------------------------- */
+/* ---- printf -------------------------------------------------------------- */
 
 struct fmtstate {
 	const char *f;

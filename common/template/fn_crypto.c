@@ -27,8 +27,7 @@ ssl_err(struct err *err, const char *what)
 	return err_set(err, ERR_INTERNAL, "%s failed", what);
 }
 
-/* ---- AES
- * ------------------------------------------------------------------------- */
+/* ---- AES ----------------------------------------------------------------- */
 
 static void
 aes_key(unsigned char key[32], const struct tmpl_val *pw)
@@ -112,8 +111,7 @@ fn_decrypt_aes(struct tmpl_val *out, struct call *c, struct err *err)
 	return 0;
 }
 
-/* ---- keys and certificates
- * ---------------------------------------------------------- */
+/* ---- keys and certificates ----------------------------------------------- */
 
 static struct tmpl_val
 bio_string(struct arena *a, BIO *bio)
@@ -355,8 +353,7 @@ fn_gen_signed(struct tmpl_val *out, struct call *c, struct err *err)
 	return gen_cert(out, c, &r, &c->argv[4], err);
 }
 
-/* ---- passwords
- * ------------------------------------------------------------------------ */
+/* ---- passwords ----------------------------------------------------------- */
 
 static int
 bcrypt_hash(struct tmpl_val *out, struct call *c, const struct tmpl_val *pw,

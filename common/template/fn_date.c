@@ -141,8 +141,7 @@ time_arg(struct call *c, const struct tmpl_val *v)
 	return time_now(c);
 }
 
-/* ---- Go's layout formatting
- * ---------------------------------------------------- */
+/* ---- Go's layout formatting ---------------------------------------------- */
 
 static void
 civil(const struct gotime *t, struct tm *tm)
@@ -389,8 +388,7 @@ time_format(struct buf *b, const struct gotime *t, const char *layout, size_t n)
 	}
 }
 
-/* ---- functions
- * --------------------------------------------------------------------- */
+/* ---- functions ----------------------------------------------------------- */
 
 static int
 fn_now(struct tmpl_val *out, struct call *c, struct err *err)

@@ -149,8 +149,7 @@ fn_get_host_by_name(struct tmpl_val *out, struct call *c, struct err *err)
 	return 0;
 }
 
-/* ---- YAML and JSON
- * ------------------------------------------------------------- */
+/* ---- YAML and JSON ------------------------------------------------------- */
 
 static int
 yaml_text(struct tmpl_val *out, struct call *c, struct err *err)
@@ -305,8 +304,7 @@ fn_must_from_json(struct tmpl_val *out, struct call *c, struct err *err)
 	return conv_from_json(out, STR(c, 0).p, STR(c, 0).n, c->a, err);
 }
 
-/* ---- TOML (BurntSushi/toml's encoder, for plain values)
- * ------------------------ */
+/* ---- TOML (BurntSushi/toml's encoder, for plain values) ------------------ */
 
 static bool
 toml_bare_key(const char *k, size_t n)

@@ -329,8 +329,7 @@ fn_sort_alpha(struct tmpl_val *out, struct call *c, struct err *err)
 	return 0;
 }
 
-/* ---- dicts
- * ---------------------------------------------------------------------- */
+/* ---- dicts --------------------------------------------------------------- */
 
 static int
 fn_dict(struct tmpl_val *out, struct call *c, struct err *err)
@@ -593,8 +592,7 @@ fn_dig(struct tmpl_val *out, struct call *c, struct err *err)
 	return 0;
 }
 
-/* ---- defaults
- * --------------------------------------------------------------------- */
+/* ---- defaults ------------------------------------------------------------ */
 
 static int
 fn_empty(struct tmpl_val *out, struct call *c, struct err *err)

@@ -91,8 +91,7 @@ conv_float64(const struct tmpl_val *v)
 	}
 }
 
-/* ---- integer math
- * ------------------------------------------------------------ */
+/* ---- integer math -------------------------------------------------------- */
 
 static int
 fn_add(struct tmpl_val *out, struct call *c, struct err *err)
@@ -204,8 +203,7 @@ fn_round(struct tmpl_val *out, struct call *c, struct err *err)
 	return 0;
 }
 
-/* ---- conversions
- * ----------------------------------------------------------------- */
+/* ---- conversions --------------------------------------------------------- */
 
 static int
 fn_int(struct tmpl_val *out, struct call *c, struct err *err)
@@ -262,8 +260,7 @@ fn_to_decimal(struct tmpl_val *out, struct call *c, struct err *err)
 	return 0;
 }
 
-/* ---- counting
- * --------------------------------------------------------------------- */
+/* ---- counting ------------------------------------------------------------ */
 
 static int
 until_step(struct tmpl_val *out, struct arena *a, int64_t start, int64_t stop,
@@ -343,8 +340,7 @@ fn_rand_int(struct tmpl_val *out, struct call *c, struct err *err)
 	return 0;
 }
 
-/* ---- decimal float math (shopspring/decimal)
- * ----------------------------------------- */
+/* ---- decimal float math (shopspring/decimal) ----------------------------- */
 
 /* The shortest decimal of f as mantissa * 10^exp. */
 static bool

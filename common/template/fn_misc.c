@@ -20,8 +20,7 @@ from_buf(struct call *c, struct buf *b)
 	return v;
 }
 
-/* ---- base64 and base32
- * ------------------------------------------------------- */
+/* ---- base64 and base32 --------------------------------------------------- */
 
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -175,8 +174,7 @@ bad:
 	return 0;
 }
 
-/* ---- digests
- * ------------------------------------------------------------------- */
+/* ---- digests ------------------------------------------------------------- */
 
 static int
 digest(struct tmpl_val *out, struct call *c, const EVP_MD *md, struct err *err)
@@ -226,8 +224,7 @@ fn_adler32sum(struct tmpl_val *out, struct call *c, struct err *err)
 	return 0;
 }
 
-/* ---- paths (Go's path package)
- * --------------------------------------------------- */
+/* ---- paths (Go's path package) ------------------------------------------- */
 
 /* path.Clean into b. */
 static void
@@ -350,8 +347,7 @@ fn_is_abs(struct tmpl_val *out, struct call *c, struct err *err)
 	return 0;
 }
 
-/* ---- URLs (net/url)
- * ---------------------------------------------------------------- */
+/* ---- URLs (net/url) ------------------------------------------------------ */
 
 static int
 hexval(int ch)
@@ -570,8 +566,7 @@ fn_url_join(struct tmpl_val *out, struct call *c, struct err *err)
 	return 0;
 }
 
-/* ---- reflection
- * ------------------------------------------------------------------ */
+/* ---- reflection ---------------------------------------------------------- */
 
 static int
 fn_type_of(struct tmpl_val *out, struct call *c, struct err *err)

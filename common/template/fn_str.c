@@ -778,8 +778,7 @@ fn_splitn(struct tmpl_val *out, struct call *c, struct err *err)
 	return 0;
 }
 
-/* ---- random strings
- * ----------------------------------------------------------- */
+/* ---- random strings ------------------------------------------------------ */
 
 static int
 rand_from(struct tmpl_val *out, struct call *c, const char *alphabet,

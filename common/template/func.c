@@ -55,8 +55,7 @@ func_lookup(const char *name, size_t n)
 	return NULL;
 }
 
-/* ---- comparisons (Go's funcs.go)
- * --------------------------------------------- */
+/* ---- comparisons (Go's funcs.go) ----------------------------------------- */
 
 enum basic {
 	K_INVALID,
@@ -236,8 +235,7 @@ fn_ge(struct tmpl_val *out, struct call *c, struct err *err)
 	return 0;
 }
 
-/* ---- the rest of text/template's functions
- * ------------------------------------- */
+/* ---- the rest of text/template's functions ------------------------------- */
 
 static int
 fn_and_or(struct tmpl_val *out, struct call *c, struct err *err)

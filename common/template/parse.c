@@ -410,8 +410,7 @@ var_known(const struct parser *p, const char *name, size_t n)
 	return false;
 }
 
-/* ---- operands
- * ---------------------------------------------------------------- */
+/* ---- operands ------------------------------------------------------------ */
 
 static struct node *
 term_literal(struct parser *p, const struct token *t)
@@ -602,8 +601,7 @@ parse_command(struct parser *p)
 	return cmd;
 }
 
-/* ---- pipelines
- * ----------------------------------------------------------------- */
+/* ---- pipelines ----------------------------------------------------------- */
 
 static int
 declare(struct parser *p, struct node *pipe, const struct token *v)
@@ -719,8 +717,7 @@ parse_pipeline(struct parser *p, const char *context, enum tok_type end)
 	return check_pipeline(p, pipe, context) == -1 ? NULL : pipe;
 }
 
-/* ---- control structures
- * -------------------------------------------------------- */
+/* ---- control structures -------------------------------------------------- */
 
 /* Go's parseControl: pipeline, body, optional else (or else if). */
 static struct node *

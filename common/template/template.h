@@ -33,7 +33,7 @@
 #include "core/err.h"
 #include "doc/doc.h"
 
-/* ---- values ------------------------------------------------------------ */
+/* ---- values -------------------------------------------------------------- */
 
 enum tmpl_kind {
 	TMPL_NIL, /* Go's nil (an untyped nil interface) */
@@ -233,7 +233,7 @@ int tmpl_to_json(struct buf *out, const struct tmpl_val *v, bool indent,
 int tmpl_semver_check(bool *out, const char *constraint, const char *version,
     struct err *err);
 
-/* ---- template sets ----------------------------------------------------- */
+/* ---- template sets ------------------------------------------------------- */
 
 struct tmpl_set;
 
@@ -258,7 +258,7 @@ bool tmpl_set_has(const struct tmpl_set *s, const char *name);
 /* Number of templates parsed so far, {{define}}s included. */
 size_t tmpl_set_count(const struct tmpl_set *s);
 
-/* ---- executions -------------------------------------------------------- */
+/* ---- executions ---------------------------------------------------------- */
 
 struct tmpl_opts {
 	int64_t now_unix_ns;   /* the clock for now/date; 0: the real one */

@@ -15,7 +15,7 @@
 #include "core/err.h"
 #include "template/template.h"
 
-/* ---- parse tree -------------------------------------------------------- */
+/* ---- parse tree ---------------------------------------------------------- */
 
 enum node_type {
 	N_LIST,
