@@ -84,6 +84,9 @@ context(char *dst, size_t size, const struct tree *t, const struct node *n)
 	snprintf(dst, size, "%.*s", (int)len, t->text + n->pos);
 }
 
+static int vwrapf(struct state *s, struct err *err, bool set, const char *fmt,
+    va_list ap) __attribute__((format(printf, 4, 0)));
+
 static int
 vwrapf(struct state *s, struct err *err, bool set, const char *fmt, va_list ap)
 {

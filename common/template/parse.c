@@ -46,6 +46,9 @@ static struct node *parse_pipeline(struct parser *p, const char *context,
 static int parse_list(struct parser *p, struct node **list_out,
     struct node **end_out);
 
+static int perr(struct parser *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static int
 perr(struct parser *p, const char *fmt, ...)
 {
