@@ -278,7 +278,7 @@ cert_value(struct tmpl_val *out, struct arena *a, X509 *x, EVP_PKEY *k)
 
 /* genCA, genSelfSignedCert, genSignedCert. */
 static int
-gen_cert(struct tmpl_val *out, struct call *c, const struct cert_req *r,
+gen_cert(struct tmpl_val *out, struct arena *a, const struct cert_req *r,
     const struct tmpl_val *ca, struct err *err)
 {
 	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
@@ -314,7 +314,7 @@ gen_cert(struct tmpl_val *out, struct call *c, const struct cert_req *r,
 		}
 	}
 	if (key == NULL || (x = make_cert(r, key, issuer, ikey)) == NULL ||
-	    cert_value(out, c->a, x, key) == -1) {
+	    cert_value(out, a, x, key) == -1) {
 		ssl_err(err, "certificate generation");
 		goto out;
 	}
@@ -327,30 +327,151 @@ out:
 	return rv;
 }
 
+/*
+ * genCA and the gen*Cert functions return a certificate whose key is made
+ * the first time Cert or Key is read (or it is printed): RSA keys are
+ * slow to make, and charts often make one they never use. The result is
+ * random either way, so nobody can tell when it was made.
+ */
+struct lazy_cert {
+	struct arena *a;
+	struct tmpl_val cn, ips, dns, ca; /* ca is nil for genCA */
+	int64_t days;
+	bool is_ca, done, failed;
+	struct tmpl_val value; /* {Cert, Key} once made */
+	char errmsg[ERR_MSG_MAX];
+};
+
+static const struct tmpl_class cert_class;
+
+static int
+lazy_make(struct lazy_cert *lc, struct err *err)
+{
+	struct cert_req r = { &lc->cn, &lc->ips, &lc->dns, lc->days,
+		lc->is_ca };
+	struct tmpl_val ca = lc->ca;
+
+	if (lc->failed)
+		return err_set(err, ERR_INVALID, "%s", lc->errmsg);
+	if (lc->done)
+		return 0;
+	if (ca.kind == TMPL_OBJ && ca.u.o->cls == &cert_class) {
+		struct lazy_cert *parent = ca.u.o->data;
+
+		if (lazy_make(parent, err) == -1)
+			return -1;
+		ca = parent->value;
+	}
+	if (gen_cert(&lc->value, lc->a, &r,
+	        lc->ca.kind == TMPL_NIL ? NULL : &ca, err) == -1) {
+		lc->failed = true;
+		snprintf(lc->errmsg, sizeof(lc->errmsg), "%s", err->msg);
+		return -1;
+	}
+	lc->done = true;
+	return 0;
+}
+
+static int
+cert_member(struct tmpl_val *out, const struct tmpl_obj *o, const char *name,
+    size_t n, size_t argc, const struct tmpl_val *argv, struct arena *a,
+    struct err *err)
+{
+	struct lazy_cert *lc = o->data;
+	const struct tmpl_val *v;
+
+	(void)argv;
+	(void)a;
+	if (argc != 0 ||
+	    !((n == 4 && memcmp(name, "Cert", 4) == 0) ||
+	        (n == 3 && memcmp(name, "Key", 3) == 0)))
+		return 1;
+	if (lazy_make(lc, err) == -1)
+		return -1;
+	v = tmpl_map_find(lc->value.u.m, name, n);
+	*out = v != NULL ? *v : tmpl_str("", 0);
+	return 0;
+}
+
+static void
+cert_plain(struct tmpl_val *out, const struct tmpl_obj *o, struct arena *a)
+{
+	struct lazy_cert *lc = o->data;
+	struct err err = ERR_INIT;
+
+	(void)a;
+	*out = lazy_make(lc, &err) == 0 ? lc->value : tmpl_map_new(lc->a, 0);
+}
+
+/* Go prints the struct as {Cert Key}. */
+static void
+cert_print(struct buf *b, const struct tmpl_obj *o)
+{
+	struct lazy_cert *lc = o->data;
+	struct err err = ERR_INIT;
+	const struct tmpl_val *c, *k;
+
+	if (lazy_make(lc, &err) == -1) {
+		buf_puts(b, "{ }");
+		return;
+	}
+	c = tmpl_map_find(lc->value.u.m, "Cert", 4);
+	k = tmpl_map_find(lc->value.u.m, "Key", 3);
+	buf_putc(b, '{');
+	buf_append(b, c->u.s.p, c->u.s.n);
+	buf_putc(b, ' ');
+	buf_append(b, k->u.s.p, k->u.s.n);
+	buf_putc(b, '}');
+}
+
+static const struct tmpl_class cert_class = {
+	.type_name = "sprig.certificate",
+	.kind_name = "struct",
+	.member = cert_member,
+	.plain = cert_plain,
+	.print = cert_print,
+};
+
+static struct tmpl_val
+lazy_new(struct call *c, const struct tmpl_val *cn, const struct tmpl_val *ips,
+    const struct tmpl_val *dns, int64_t days, const struct tmpl_val *ca)
+{
+	struct lazy_cert *lc = arena_calloc(c->a, 1, sizeof(*lc));
+
+	lc->a = c->a;
+	lc->cn = *cn;
+	lc->ips = ips != NULL ? *ips : tmpl_nil();
+	lc->dns = dns != NULL ? *dns : tmpl_nil();
+	lc->ca = ca != NULL ? *ca : tmpl_nil();
+	lc->days = days;
+	lc->is_ca = ca == NULL && ips == NULL;
+	return tmpl_obj_new(c->a, &cert_class, lc);
+}
+
 static int
 fn_gen_ca(struct tmpl_val *out, struct call *c, struct err *err)
 {
-	struct cert_req r = { &c->argv[0], NULL, NULL, c->argv[1].u.i, true };
-
-	return gen_cert(out, c, &r, NULL, err);
+	(void)err;
+	*out = lazy_new(c, &c->argv[0], NULL, NULL, c->argv[1].u.i, NULL);
+	return 0;
 }
 
 static int
 fn_gen_self_signed(struct tmpl_val *out, struct call *c, struct err *err)
 {
-	struct cert_req r = { &c->argv[0], &c->argv[1], &c->argv[2],
-		c->argv[3].u.i, false };
-
-	return gen_cert(out, c, &r, NULL, err);
+	(void)err;
+	*out = lazy_new(c, &c->argv[0], &c->argv[1], &c->argv[2],
+	    c->argv[3].u.i, NULL);
+	return 0;
 }
 
 static int
 fn_gen_signed(struct tmpl_val *out, struct call *c, struct err *err)
 {
-	struct cert_req r = { &c->argv[0], &c->argv[1], &c->argv[2],
-		c->argv[3].u.i, false };
-
-	return gen_cert(out, c, &r, &c->argv[4], err);
+	(void)err;
+	*out = lazy_new(c, &c->argv[0], &c->argv[1], &c->argv[2],
+	    c->argv[3].u.i, &c->argv[4]);
+	return 0;
 }
 
 /* ---- passwords ----------------------------------------------------------- */

@@ -564,11 +564,12 @@ fn_deep_copy(struct tmpl_val *out, struct call *c, struct err *err)
 static int
 fn_dig(struct tmpl_val *out, struct call *c, struct err *err)
 {
-	const struct tmpl_val *m = &c->argv[c->argc - 1];
+	const struct tmpl_val *m;
 
 	if (c->argc < 3)
 		return err_set(err, ERR_INVALID,
 		    "dig needs at least three arguments");
+	m = &c->argv[c->argc - 1];
 	for (size_t i = 0; i + 2 < c->argc; i++) {
 		struct tmpl_val *v;
 

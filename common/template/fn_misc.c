@@ -5,7 +5,6 @@
  */
 #include "template/tmpl_int.h"
 
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -177,37 +176,49 @@ bad:
 /* ---- digests ------------------------------------------------------------- */
 
 static int
-digest(struct tmpl_val *out, struct call *c, const EVP_MD *md, struct err *err)
+hex_digest(struct tmpl_val *out, struct call *c, const unsigned char *d,
+    size_t n)
 {
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	struct buf b;
+	static const char hex[] = "0123456789abcdef";
+	char *p = arena_alloc(c->a, 2 * n + 1);
 
-	if (EVP_Digest(STR(c, 0).p, STR(c, 0).n, d, &n, md, NULL) != 1)
-		return err_set(err, ERR_INTERNAL, "digest failed");
-	buf_init(&b, 256);
-	for (unsigned int i = 0; i < n; i++)
-		buf_printf(&b, "%02x", d[i]);
-	*out = from_buf(c, &b);
+	for (size_t i = 0; i < n; i++) {
+		p[2 * i] = hex[d[i] >> 4];
+		p[2 * i + 1] = hex[d[i] & 15];
+	}
+	p[2 * n] = '\0';
+	*out = tmpl_str(p, 2 * n);
 	return 0;
 }
 
 static int
 fn_sha1sum(struct tmpl_val *out, struct call *c, struct err *err)
 {
-	return digest(out, c, EVP_sha1(), err);
+	unsigned char d[20];
+
+	(void)err;
+	sha_sha1(d, STR(c, 0).p, STR(c, 0).n);
+	return hex_digest(out, c, d, sizeof(d));
 }
 
 static int
 fn_sha256sum(struct tmpl_val *out, struct call *c, struct err *err)
 {
-	return digest(out, c, EVP_sha256(), err);
+	unsigned char d[32];
+
+	(void)err;
+	sha_sha256(d, STR(c, 0).p, STR(c, 0).n);
+	return hex_digest(out, c, d, sizeof(d));
 }
 
 static int
 fn_sha512sum(struct tmpl_val *out, struct call *c, struct err *err)
 {
-	return digest(out, c, EVP_sha512(), err);
+	unsigned char d[64];
+
+	(void)err;
+	sha_sha512(d, STR(c, 0).p, STR(c, 0).n);
+	return hex_digest(out, c, d, sizeof(d));
 }
 
 static int

@@ -358,6 +358,11 @@ int conv_from_json(struct tmpl_val *out, const char *p, size_t n,
 int conv_to_doc(struct doc_node **out, struct arena *a,
     const struct tmpl_val *v, bool json_keys, struct err *err);
 
+/* FIPS 180-4 digests (sha.c). */
+void sha_sha1(unsigned char out[20], const void *msg, size_t n);
+void sha_sha256(unsigned char out[32], const void *msg, size_t n);
+void sha_sha512(unsigned char out[64], const void *msg, size_t n);
+
 /* Random bytes from the kernel (charts make passwords with them). */
 void exec_random(struct tmpl_exec *x, void *p, size_t n);
 /* The execution's clock, in nanoseconds since the Unix epoch. */
