@@ -128,7 +128,7 @@ fn_rest_initial(struct tmpl_val *out, struct call *c, struct err *err)
 	        err) == -1)
 		return -1;
 	if (l.u.l->n == 0) {
-		*out = tmpl_nil();
+		*out = tmpl_list_new(c->a, 0); /* a nil []interface{}: "[]" */
 		return 0;
 	}
 	*out = rest ? list_copy(c->a, &l, 1, l.u.l->n)
@@ -266,8 +266,6 @@ fn_concat(struct tmpl_val *out, struct call *c, struct err *err)
 		for (size_t k = 0; k < l.u.l->n; k++)
 			tmpl_list_append(c->a, out->u.l, l.u.l->items[k]);
 	}
-	if (c->argc == 0)
-		*out = tmpl_nil();
 	return 0;
 }
 

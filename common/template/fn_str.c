@@ -8,6 +8,7 @@
 #include "template/tmpl_int.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,18 +35,114 @@ is_ws(int ch)
 /* ---- case -----------------------------------------------------------------
  */
 
-static int
-map_case(struct tmpl_val *out, struct call *c, int (*f)(int))
+/* Simple case mapping for the scripts charts use: ASCII, Latin-1,
+ * Latin Extended-A, Greek and Cyrillic; other runes stay as they are. */
+static uint32_t
+rune_case(uint32_t r, bool up)
 {
-	char *p = arena_alloc(c->a, STR(c, 0).n + 1);
+	if (r < 0x80)
+		return up ? (uint32_t)toupper((int)r)
+		          : (uint32_t)tolower((int)r);
+	if (r >= 0xC0 && r <= 0xFE && r != 0xD7 && r != 0xF7 && r != 0xDF)
+		return up ? (r >= 0xE0 ? r - 0x20 : r)
+		          : (r <= 0xDE ? r + 0x20 : r);
+	if (r >= 0x100 && r <= 0x17F && r != 0x130 && r != 0x131 &&
+	    r != 0x138 && r != 0x149 && r != 0x17F) {
+		bool odd_upper = (r >= 0x139 && r <= 0x148) ||
+		    (r >= 0x179 && r <= 0x17E);
+		bool is_upper = odd_upper ? (r & 1) != 0 : (r & 1) == 0;
 
-	for (size_t i = 0; i < STR(c, 0).n; i++) {
-		unsigned char ch = (unsigned char)STR(c, 0).p[i];
-
-		p[i] = ch < 0x80 ? (char)f(ch) : (char)ch;
+		if (up && !is_upper)
+			return r - 1;
+		if (!up && is_upper)
+			return r + 1;
+		return r;
 	}
-	p[STR(c, 0).n] = '\0';
-	*out = tmpl_str(p, STR(c, 0).n);
+	if (r >= 0x391 && r <= 0x3A9 && r != 0x3A2 && !up)
+		return r + 0x20;
+	if (r >= 0x3B1 && r <= 0x3C9 && r != 0x3C2 && up)
+		return r - 0x20;
+	if (r >= 0x410 && r <= 0x42F && !up)
+		return r + 0x20;
+	if (r >= 0x430 && r <= 0x44F && up)
+		return r - 0x20;
+	if (r >= 0x400 && r <= 0x40F && !up)
+		return r + 0x50;
+	if (r >= 0x450 && r <= 0x45F && up)
+		return r - 0x50;
+	return r;
+}
+
+/* The UTF-8 rune at s[i] (a bad byte stands for itself, width 1). */
+static uint32_t
+rune_at(const char *s, size_t n, size_t i, size_t *w)
+{
+	unsigned char c = (unsigned char)s[i];
+	size_t len = c < 0x80       ? 1
+	    : c >= 0xC2 && c < 0xE0 ? 2
+	    : c >= 0xE0 && c < 0xF0 ? 3
+	    : c >= 0xF0 && c < 0xF5 ? 4
+	                            : 0;
+	uint32_t r;
+
+	*w = 1;
+	if (len <= 1 || n - i < len)
+		return c;
+	r = c & (0xFF >> (len + 1));
+	for (size_t k = 1; k < len; k++) {
+		if (((unsigned char)s[i + k] & 0xC0) != 0x80)
+			return c;
+		r = (r << 6) | ((unsigned char)s[i + k] & 0x3F);
+	}
+	*w = len;
+	return r;
+}
+
+static void
+put_rune(struct buf *b, uint32_t r)
+{
+	if (r < 0x80) {
+		buf_putc(b, (char)r);
+	} else if (r < 0x800) {
+		buf_putc(b, (char)(0xC0 | (r >> 6)));
+		buf_putc(b, (char)(0x80 | (r & 0x3F)));
+	} else if (r < 0x10000) {
+		buf_putc(b, (char)(0xE0 | (r >> 12)));
+		buf_putc(b, (char)(0x80 | ((r >> 6) & 0x3F)));
+		buf_putc(b, (char)(0x80 | (r & 0x3F)));
+	} else {
+		buf_putc(b, (char)(0xF0 | (r >> 18)));
+		buf_putc(b, (char)(0x80 | ((r >> 12) & 0x3F)));
+		buf_putc(b, (char)(0x80 | ((r >> 6) & 0x3F)));
+		buf_putc(b, (char)(0x80 | (r & 0x3F)));
+	}
+}
+
+/* mode: 'u' upper, 'l' lower, 's' swap */
+static int
+map_case(struct tmpl_val *out, struct call *c, char mode)
+{
+	const char *s = STR(c, 0).p;
+	size_t n = STR(c, 0).n, w;
+	struct buf b;
+
+	buf_init(&b, BUF_MAX_DEFAULT);
+	for (size_t i = 0; i < n; i += w) {
+		uint32_t r = rune_at(s, n, i, &w), m;
+
+		if (w == 1 && (unsigned char)s[i] >= 0x80) {
+			buf_putc(&b, s[i]);
+			continue;
+		}
+		if (mode == 's') {
+			m = rune_case(r, true);
+			m = m != r ? m : rune_case(r, false);
+		} else {
+			m = rune_case(r, mode == 'u');
+		}
+		put_rune(&b, m);
+	}
+	*out = buf_value(c, &b);
 	return 0;
 }
 
@@ -53,27 +150,21 @@ static int
 fn_upper(struct tmpl_val *out, struct call *c, struct err *err)
 {
 	(void)err;
-	return map_case(out, c, toupper);
+	return map_case(out, c, 'u');
 }
 
 static int
 fn_lower(struct tmpl_val *out, struct call *c, struct err *err)
 {
 	(void)err;
-	return map_case(out, c, tolower);
-}
-
-static int
-swap_one(int ch)
-{
-	return isupper(ch) ? tolower(ch) : islower(ch) ? toupper(ch) : ch;
+	return map_case(out, c, 'l');
 }
 
 static int
 fn_swapcase(struct tmpl_val *out, struct call *c, struct err *err)
 {
 	(void)err;
-	return map_case(out, c, swap_one);
+	return map_case(out, c, 's');
 }
 
 /* strings.Title (a letter after a non-letter starts a word) and
