@@ -16,7 +16,7 @@
 static int
 usage(FILE *f)
 {
-	fprintf(f,
+	(void)fprintf(f,
 	    "Usage: flint build DIR\n\n"
 	    "Builds the kustomization in DIR as 'kustomize build' "
 	    "does.\n");
@@ -53,7 +53,7 @@ cmd_build(int argc, char **argv)
 	buf_init(&out, BUF_MAX_DEFAULT);
 	if (kustomize_build(&d, argv[1], NULL, &err) == -1 ||
 	    kustomize_emit(&out, d, &err) == -1) {
-		fprintf(stderr, "flint build: %s\n", err.msg);
+		(void)fprintf(stderr, "flint build: %s\n", err.msg);
 		goto out;
 	}
 	if (write_all(out.data != NULL ? out.data : "", out.len) == -1) {

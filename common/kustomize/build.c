@@ -67,6 +67,27 @@ drop_local(struct kz_resmap *m)
 	kz_resmap_compact(m);
 }
 
+/* legacySortOptions' two lists of kinds. */
+static void
+legacy_lists(struct kz_vec *first, struct kz_vec *last, struct arena *a,
+    const struct doc_node *legacy)
+{
+	for (int i = 0; i < 2; i++) {
+		const struct doc_node *seq = doc_map_get(legacy,
+		    i == 0 ? "orderFirst" : "orderLast");
+
+		for (size_t j = 0;
+		     seq != NULL && seq->kind == DOC_SEQ && j < seq->u.seq.n;
+		     j++) {
+			const char *s = kz_scalar(seq->u.seq.items[j]);
+
+			if (s != NULL)
+				kz_vec_push(a, i == 0 ? first : last,
+				    kz_unconst(s));
+		}
+	}
+}
+
 static int
 sort_output(struct arena *a, struct kz_resmap *m, const struct doc_node *k,
     struct err *err)
@@ -99,20 +120,7 @@ sort_output(struct arena *a, struct kz_resmap *m, const struct doc_node *k,
 		kz_resmap_sort_legacy(a, m, NULL, NULL);
 		return 0;
 	}
-	for (int i = 0; i < 2; i++) {
-		const struct doc_node *seq = doc_map_get(legacy,
-		    i == 0 ? "orderFirst" : "orderLast");
-
-		for (size_t j = 0;
-		     seq != NULL && seq->kind == DOC_SEQ && j < seq->u.seq.n;
-		     j++) {
-			const char *s = kz_scalar(seq->u.seq.items[j]);
-
-			if (s != NULL)
-				kz_vec_push(a, i == 0 ? &first : &last,
-				    kz_unconst(s));
-		}
-	}
+	legacy_lists(&first, &last, a, legacy);
 	kz_resmap_sort_legacy(a, m, &first, &last);
 	return 0;
 }
@@ -202,6 +210,35 @@ is_digit(uint32_t c)
 	return c >= '0' && c <= '9';
 }
 
+/* Where x and y first differ in digits: go-yaml v2 compares the whole
+ * runs of digits there by value (a leading zero run counts as nonzero
+ * when a nonzero digit precedes it), then by length. */
+static int
+digit_runs_cmp(const char *x, const unsigned char *a0, const unsigned char *b0,
+    uint32_t ca, uint32_t cb)
+{
+	uint64_t an = 0, bn = 0;
+	size_t al = 0, bl = 0;
+
+	if (ca == '0' || cb == '0') {
+		for (const unsigned char *p = a0;
+		     p > (const unsigned char *)x && is_digit(p[-1]); p--)
+			if (p[-1] != '0') {
+				an = bn = 1;
+				break;
+			}
+	}
+	for (; is_digit(a0[al]); al++)
+		an = an * 10 + (a0[al] - '0');
+	for (; is_digit(b0[bl]); bl++)
+		bn = bn * 10 + (b0[bl] - '0');
+	if (an != bn)
+		return an < bn ? -1 : 1;
+	if (al != bl)
+		return al < bl ? -1 : 1;
+	return ca < cb ? -1 : 1;
+}
+
 /* go-yaml v2's key order, which kustomize's output goes through: runes
  * compared one by one, letters after everything else, runs of digits by
  * their value. */
@@ -214,8 +251,6 @@ yaml2_key_cmp(const char *x, const char *y)
 	while (*a != '\0' && *b != '\0') {
 		const unsigned char *a0 = a, *b0 = b;
 		uint32_t ca = next_rune(&a), cb = next_rune(&b);
-		uint64_t an = 0, bn = 0;
-		size_t al = 0, bl = 0;
 
 		if (ca == cb)
 			continue;
@@ -223,24 +258,7 @@ yaml2_key_cmp(const char *x, const char *y)
 			return ca < cb ? -1 : 1;
 		if (is_letter(ca) || is_letter(cb))
 			return is_letter(cb) ? -1 : 1;
-		if (ca == '0' || cb == '0') {
-			for (const unsigned char *p = a0;
-			     p > (const unsigned char *)x && is_digit(p[-1]);
-			     p--)
-				if (p[-1] != '0') {
-					an = bn = 1;
-					break;
-				}
-		}
-		for (; is_digit(a0[al]); al++)
-			an = an * 10 + (a0[al] - '0');
-		for (; is_digit(b0[bl]); bl++)
-			bn = bn * 10 + (b0[bl] - '0');
-		if (an != bn)
-			return an < bn ? -1 : 1;
-		if (al != bl)
-			return al < bl ? -1 : 1;
-		return ca < cb ? -1 : 1;
+		return digit_runs_cmp(x, a0, b0, ca, cb);
 	}
 	return *a == '\0' ? (*b == '\0' ? 0 : -1) : 1;
 }

@@ -252,7 +252,7 @@ static char *
 base64(struct arena *a, const char *p, size_t n)
 {
 	static const char tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
 	size_t enc = (n + 2) / 3 * 4, lines = enc / 70 + 1, k = 0, col = 0;
 	char *raw = arena_alloc(a, enc + 1), *out;
 
@@ -265,8 +265,8 @@ base64(struct arena *a, const char *p, size_t n)
 			v |= (unsigned char)p[i + 2];
 		raw[k++] = tab[(v >> 18) & 63];
 		raw[k++] = tab[(v >> 12) & 63];
-		raw[k++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-		raw[k++] = i + 2 < n ? tab[v & 63] : '=';
+		raw[k++] = tab[i + 1 < n ? (v >> 6) & 63 : 64];
+		raw[k++] = tab[i + 2 < n ? v & 63 : 64];
 	}
 	raw[k] = '\0';
 	if (lines == 1)
@@ -327,37 +327,36 @@ set_data(struct arena *a, struct doc_node *obj, struct kvs *kv, bool secret)
 	}
 }
 
+/* The pairs of m that dst (metadata's field) does not have yet. */
+static void
+add_missing_pairs(struct arena *a, struct kz_res *r, const char *field,
+    const struct doc_node *m)
+{
+	for (size_t j = 0; m != NULL && m->kind == DOC_MAP && j < m->u.map.n;
+	     j++) {
+		const char *k = doc_str(m->u.map.items[j].key);
+		const char *v = kz_scalar(m->u.map.items[j].value);
+		struct doc_node *dst = kz_res_meta_map(a, r, field, true);
+
+		if (doc_map_get(dst, k) == NULL)
+			doc_map_set(a, dst, k, strlen(k),
+			    doc_new_str(a, v != NULL ? v : "",
+			        v != NULL ? strlen(v) : 0));
+	}
+}
+
 /* Options of the entry with the kustomization's generatorOptions under
  * them (kustomize's MergeGlobalOptionsIntoLocal). */
 static void
 apply_options(struct arena *a, struct kz_res *r, const struct doc_node *local,
     const struct doc_node *global)
 {
-	const struct doc_node *opts[2] = { local, global };
-
-	for (int i = 0; i < 2; i++) {
-		const struct doc_node *o = opts[i];
-
-		for (int f = 0; f < 2; f++) {
-			const char *field = f == 0 ? "labels" : "annotations";
-			const struct doc_node *m = doc_map_get(o, field);
-
-			for (size_t j = 0;
-			     m != NULL && m->kind == DOC_MAP && j < m->u.map.n;
-			     j++) {
-				const char *k = doc_str(m->u.map.items[j].key);
-				const char *v = kz_scalar(
-				    m->u.map.items[j].value);
-				struct doc_node *dst = kz_res_meta_map(a, r,
-				    field, true);
-
-				if (doc_map_get(dst, k) == NULL)
-					doc_map_set(a, dst, k, strlen(k),
-					    doc_new_str(a, v != NULL ? v : "",
-					        v != NULL ? strlen(v) : 0));
-			}
-		}
-	}
+	add_missing_pairs(a, r, "labels", doc_map_get(local, "labels"));
+	add_missing_pairs(a, r, "annotations",
+	    doc_map_get(local, "annotations"));
+	add_missing_pairs(a, r, "labels", doc_map_get(global, "labels"));
+	add_missing_pairs(a, r, "annotations",
+	    doc_map_get(global, "annotations"));
 	if (kz_get_bool(local, "immutable") || kz_get_bool(global, "immutable"))
 		doc_map_set(a, r->obj, "immutable", 9, doc_new_bool(a, true));
 	r->needs_hash = !kz_get_bool(local, "disableNameSuffixHash") &&
@@ -378,27 +377,14 @@ behavior(const char *s)
 	return KZ_BEHAVIOR_UNSET;
 }
 
-int
-kz_generate(struct kz_res **out, const struct kz_target *t,
-    const struct doc_node *args, bool secret, bool plugin, struct err *err)
+/* The object before its data: apiVersion, kind, name, namespace, and a
+ * Secret's type. */
+static struct doc_node *
+skeleton(struct arena *a, const char *name, const char *ns, const char *type,
+    bool secret)
 {
-	struct arena *a = t->b->a;
-	const struct doc_node *meta = doc_map_get(args, "metadata");
-	const char *name = kz_get_str(args, "name");
-	const char *ns = kz_get_str(args, "namespace");
-	const char *type = kz_get_str(args, "type");
 	struct doc_node *obj = doc_new_map(a), *md = doc_new_map(a);
-	struct kvs kv = { 0 };
-	struct kz_res *r;
 
-	/* a plugin configuration may name its object in its metadata */
-	if (plugin && (name == NULL || name[0] == '\0'))
-		name = kz_get_str(meta, "name");
-	if (plugin && (ns == NULL || ns[0] == '\0'))
-		ns = kz_get_str(meta, "namespace");
-	if (name == NULL || name[0] == '\0')
-		return err_set(err, ERR_INVALID, "a %s must have a name",
-		    secret ? "secret" : "configmap");
 	doc_map_set(a, obj, "apiVersion", 10, doc_new_str(a, "v1", 2));
 	doc_map_set(a, obj, "kind", 4,
 	    secret ? doc_new_str(a, "Secret", 6)
@@ -414,6 +400,30 @@ kz_generate(struct kz_res **out, const struct kz_target *t,
 		doc_map_set(a, obj, "type", 4,
 		    doc_new_str(a, type, strlen(type)));
 	}
+	return obj;
+}
+
+int
+kz_generate(struct kz_res **out, const struct kz_target *t,
+    const struct doc_node *args, bool secret, bool plugin, struct err *err)
+{
+	struct arena *a = t->b->a;
+	const struct doc_node *meta = doc_map_get(args, "metadata");
+	const char *name = kz_get_str(args, "name");
+	const char *ns = kz_get_str(args, "namespace");
+	struct doc_node *obj;
+	struct kvs kv = { 0 };
+	struct kz_res *r;
+
+	/* a plugin configuration may name its object in its metadata */
+	if (plugin && (name == NULL || name[0] == '\0'))
+		name = kz_get_str(meta, "name");
+	if (plugin && (ns == NULL || ns[0] == '\0'))
+		ns = kz_get_str(meta, "namespace");
+	if (name == NULL || name[0] == '\0')
+		return err_set(err, ERR_INVALID, "a %s must have a name",
+		    secret ? "secret" : "configmap");
+	obj = skeleton(a, name, ns, kz_get_str(args, "type"), secret);
 	if (load_pairs(&kv, t, args, name, err) == -1)
 		return err_wrap(err, "%s '%s'", secret ? "secret" : "configmap",
 		    name);

@@ -15,79 +15,86 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/mem.h"
 
 static void json_value(struct buf *b, const struct doc_node *n);
+
+/* The escape Go writes for an ASCII byte, or NULL when none. */
+static const char *
+ascii_escape(unsigned c, char tmp[8])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	switch (c) {
+	case '"':
+		return "\\\"";
+	case '\\':
+		return "\\\\";
+	case '\n':
+		return "\\n";
+	case '\r':
+		return "\\r";
+	case '\t':
+		return "\\t";
+	case '\b':
+		return "\\b";
+	case '\f':
+		return "\\f";
+	default:
+		break;
+	}
+	if (c >= 0x20 && c != '<' && c != '>' && c != '&')
+		return NULL;
+	(void)snprintf(tmp, 8, "\\u00%c%c", hex[c >> 4], hex[c & 15]);
+	return tmp;
+}
+
+/* Writes the UTF-8 sequence at p (n bytes left) as Go does: invalid
+ * bytes as U+FFFD, U+2028 and U+2029 escaped. Returns bytes consumed. */
+static size_t
+utf8_out(struct buf *b, const unsigned char *p, size_t n)
+{
+	unsigned c = p[0];
+	size_t k = (c & 0xe0) == 0xc0 ? 1
+	    : (c & 0xf0) == 0xe0      ? 2
+	    : (c & 0xf8) == 0xf0      ? 3
+	                              : 0;
+	bool ok = k > 0;
+
+	for (size_t j = 1; ok && j <= k; j++)
+		ok = j < n && (p[j] & 0xc0) == 0x80;
+	if (!ok) {
+		buf_puts(b, "\\ufffd");
+		return 1;
+	}
+	if (k == 2 && c == 0xe2 && p[1] == 0x80 &&
+	    (p[2] == 0xa8 || p[2] == 0xa9))
+		buf_puts(b, p[2] == 0xa8 ? "\\u2028" : "\\u2029");
+	else
+		buf_append(b, p, k + 1);
+	return k + 1;
+}
 
 /* Go's encoder: HTML-safe escapes, \u2028 and \u2029, invalid UTF-8 as
  * U+FFFD. */
 static void
 json_string(struct buf *b, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
+	char tmp[8];
 
 	buf_putc(b, '"');
 	for (size_t i = 0; i < n;) {
-		unsigned c = p[i];
+		const char *esc;
 
-		if (c >= 0x80) {
-			size_t k = (c & 0xe0) == 0xc0 ? 1
-			    : (c & 0xf0) == 0xe0      ? 2
-			    : (c & 0xf8) == 0xf0      ? 3
-			                              : 0;
-			bool ok = k > 0;
-
-			for (size_t j = 1; ok && j <= k; j++)
-				ok = i + j < n && (p[i + j] & 0xc0) == 0x80;
-			if (!ok) {
-				buf_puts(b, "\\ufffd");
-				i++;
-				continue;
-			}
-			if (k == 2 && c == 0xe2 && p[i + 1] == 0x80 &&
-			    (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)) {
-				buf_puts(b,
-				    p[i + 2] == 0xa8 ? "\\u2028" : "\\u2029");
-			} else {
-				buf_append(b, p + i, k + 1);
-			}
-			i += k + 1;
+		if (p[i] >= 0x80) {
+			i += utf8_out(b, p + i, n - i);
 			continue;
 		}
-		switch (c) {
-		case '"':
-			buf_puts(b, "\\\"");
-			break;
-		case '\\':
-			buf_puts(b, "\\\\");
-			break;
-		case '\n':
-			buf_puts(b, "\\n");
-			break;
-		case '\r':
-			buf_puts(b, "\\r");
-			break;
-		case '\t':
-			buf_puts(b, "\\t");
-			break;
-		case '\b':
-			buf_puts(b, "\\b");
-			break;
-		case '\f':
-			buf_puts(b, "\\f");
-			break;
-		case '<':
-		case '>':
-		case '&':
-			buf_printf(b, "\\u00%c%c", hex[c >> 4], hex[c & 15]);
-			break;
-		default:
-			if (c < 0x20)
-				buf_printf(b, "\\u00%c%c", hex[c >> 4],
-				    hex[c & 15]);
-			else
-				buf_putc(b, (char)c);
-		}
+		if ((esc = ascii_escape(p[i], tmp)) != NULL)
+			buf_puts(b, esc);
+		else
+			buf_putc(b, (char)p[i]);
 		i++;
 	}
 	buf_putc(b, '"');
@@ -117,37 +124,38 @@ json_number(struct buf *b, const struct doc_node *n)
 	buf_puts(b, tmp);
 }
 
+struct pair_ref {
+	const struct doc_pair *p;
+};
+
 static int
 pair_cmp(const void *x, const void *y)
 {
-	const struct doc_pair *const *a = x, *const *b = y;
+	const struct pair_ref *a = x, *b = y;
 
-	return strcmp(doc_str((*a)->key), doc_str((*b)->key));
+	return strcmp(doc_str(a->p->key), doc_str(b->p->key));
 }
 
 static void
 json_map(struct buf *b, const struct doc_node *n)
 {
-	const struct doc_pair **v = NULL;
+	struct pair_ref *v = NULL;
 
-	if (n->u.map.n > 0) {
-		v = calloc(n->u.map.n, sizeof(*v));
-		if (v == NULL)
-			abort();
-	}
+	if (n->u.map.n > 0)
+		v = xcalloc(n->u.map.n, sizeof(struct pair_ref));
 	for (size_t i = 0; i < n->u.map.n; i++)
-		v[i] = &n->u.map.items[i];
+		v[i].p = &n->u.map.items[i];
 	if (n->u.map.n > 1)
-		qsort(v, n->u.map.n, sizeof(*v), pair_cmp);
+		qsort(v, n->u.map.n, sizeof(struct pair_ref), pair_cmp);
 	buf_putc(b, '{');
 	for (size_t i = 0; i < n->u.map.n; i++) {
-		const char *k = doc_str(v[i]->key);
+		const char *k = doc_str(v[i].p->key);
 
 		if (i > 0)
 			buf_putc(b, ',');
 		json_string(b, k, strlen(k));
 		buf_putc(b, ':');
-		json_value(b, v[i]->value);
+		json_value(b, v[i].p->value);
 	}
 	buf_putc(b, '}');
 	free(v);
@@ -228,41 +236,40 @@ encode(struct buf *b, const struct doc_node *obj, const char *kind)
 	buf_putc(b, '}');
 }
 
+/* kustomize's encode(): ten hex digits with 0, 1, 3, a and e swapped
+ * for g, h, k, m and t. */
+static void
+hash_text(char out[11], const unsigned char *md)
+{
+	static const char digits[] = "gh2k456789mbcdtf";
+
+	for (int i = 0; i < 10; i++)
+		out[i] = digits[(md[i / 2] >> (i % 2 == 0 ? 4 : 0)) & 15];
+	out[10] = '\0';
+}
+
 int
 kz_hash_res(char out[11], const struct kz_res *r, struct err *err)
 {
-	static const char hex[] = "0123456789abcdef";
 	const char *kind = kz_res_kind(r);
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	struct buf b;
+	int rv;
 
 	if (strcmp(kind, "ConfigMap") != 0 && strcmp(kind, "Secret") != 0)
 		return err_set(err, ERR_UNSUPPORTED,
 		    "a name hash for kind '%s'", kind);
 	buf_init(&b, BUF_MAX_DEFAULT);
 	encode(&b, r->obj, kind);
-	if (buf_check(&b, err) == -1) {
-		buf_release(&b);
-		return -1;
-	}
-	if (EVP_Digest(b.data, b.len, md, &mdlen, EVP_sha256(), NULL) != 1) {
-		buf_release(&b);
-		return err_set(err, ERR_INTERNAL, "sha256 failed");
-	}
+	rv = buf_check(&b, err);
+	if (rv == 0 &&
+	    EVP_Digest(b.data, b.len, md, &mdlen, EVP_sha256(), NULL) != 1)
+		rv = err_set(err, ERR_INTERNAL, "sha256 failed");
 	buf_release(&b);
-	for (int i = 0; i < 10; i++) {
-		char c = hex[(md[i / 2] >> (i % 2 == 0 ? 4 : 0)) & 15];
-
-		out[i] = c == '0' ? 'g'
-		    : c == '1'    ? 'h'
-		    : c == '3'    ? 'k'
-		    : c == 'a'    ? 'm'
-		    : c == 'e'    ? 't'
-		                  : c;
-	}
-	out[10] = '\0';
-	return 0;
+	if (rv == 0)
+		hash_text(out, md);
+	return rv;
 }
 
 int

@@ -120,29 +120,31 @@ find_item(struct doc_node *seq, const char *part, struct arena *a)
 	return NULL;
 }
 
+/* One step of a lookup: an index ("-" is the last item), a "[k=v]"
+ * item, or a field. */
+static struct doc_node *
+lookup_step(struct doc_node *n, const char *p, struct arena *a)
+{
+	size_t idx;
+
+	if (!is_index(p) && strcmp(p, "-") != 0)
+		return is_list_index(p)  ? find_item(n, p, a)
+		    : n->kind == DOC_MAP ? doc_map_get(n, p)
+		                         : NULL;
+	if (n->kind != DOC_SEQ || n->u.seq.n == 0)
+		return NULL;
+	idx = strcmp(p, "-") == 0 ? n->u.seq.n - 1
+	                          : (size_t)strtoul(p, NULL, 10);
+	return idx < n->u.seq.n ? n->u.seq.items[idx] : NULL;
+}
+
 struct doc_node *
 kz_kpath_lookup(struct doc_node *n, const char *const *parts, size_t nparts,
     struct arena *a)
 {
-	for (size_t i = 0; i < nparts && n != NULL; i++) {
-		const char *p = parts[i];
-
-		if (p[0] == '\0')
-			continue;
-		if (is_index(p) || strcmp(p, "-") == 0) {
-			size_t idx = strcmp(p, "-") == 0
-			    ? (n->kind == DOC_SEQ ? n->u.seq.n - 1 : 0)
-			    : (size_t)strtoul(p, NULL, 10);
-
-			if (n->kind != DOC_SEQ || idx >= n->u.seq.n)
-				return NULL;
-			n = n->u.seq.items[idx];
-		} else if (is_list_index(p)) {
-			n = find_item(n, p, a);
-		} else {
-			n = n->kind == DOC_MAP ? doc_map_get(n, p) : NULL;
-		}
-	}
+	for (size_t i = 0; i < nparts && n != NULL; i++)
+		if (parts[i][0] != '\0')
+			n = lookup_step(n, parts[i], a);
 	return n;
 }
 

@@ -74,6 +74,66 @@ rsel_empty_id(const struct rsel *s)
 
 /* ---- the source value ---------------------------------------------------- */
 
+/* The index-th part of v's text split at delim, as a copy of v. */
+static int
+refine(const struct doc_node **out, struct arena *a, const struct doc_node *v,
+    const struct doc_node *opts, const char *delim, struct err *err)
+{
+	int64_t index = 0;
+	const char *p = doc_str(v), *end;
+	struct doc_node *c;
+
+	if (!doc_is_scalar(v))
+		return err_set(err, ERR_INVALID,
+		    "delimiter option can only be used with scalar nodes");
+	if (doc_map_get(opts, "index") != NULL &&
+	    doc_get_int(&index, doc_map_get(opts, "index"), err) == -1)
+		return -1;
+	for (int64_t k = 0; p != NULL && k < index; k++) {
+		p = strstr(p, delim);
+		p = p != NULL ? p + strlen(delim) : NULL;
+	}
+	if (index < 0 || p == NULL)
+		return err_set(err, ERR_INVALID,
+		    "options.index %" PRId64 " is out of bounds for value %s",
+		    index, doc_str(v));
+	end = strstr(p, delim);
+	c = doc_copy(a, v);
+	c->u.str.ptr = arena_strndup(a, p,
+	    end != NULL ? (size_t)(end - p) : strlen(p));
+	c->u.str.len = strlen(c->u.str.ptr);
+	*out = c;
+	return 0;
+}
+
+/* The one object the source selects. */
+static int
+source_object(struct kz_res **out, struct kz_acc *acc, const struct rsel *s,
+    struct err *err)
+{
+	*out = NULL;
+	for (size_t i = 0; i < acc->rm.v.n; i++) {
+		if (!res_selected(acc->arena, acc->rm.v.v[i], s))
+			continue;
+		if (*out != NULL)
+			return err_set(err, ERR_INVALID,
+			    "multiple matches for the replacement source");
+		*out = acc->rm.v.v[i];
+	}
+	if (*out == NULL)
+		return err_set(err, ERR_INVALID,
+		    "nothing selected by the replacement source");
+	return 0;
+}
+
+static bool
+empty_node(const struct doc_node *v)
+{
+	return v == NULL || v->kind == DOC_NULL ||
+	    (v->kind == DOC_MAP && v->u.map.n == 0) ||
+	    (v->kind == DOC_SEQ && v->u.seq.n == 0);
+}
+
 static int
 source_value(const struct doc_node **out, struct kz_acc *acc,
     const struct doc_node *src, struct err *err)
@@ -82,58 +142,24 @@ source_value(const struct doc_node **out, struct kz_acc *acc,
 	const char *fp = kz_get_str(src, "fieldPath");
 	const struct doc_node *opts = doc_map_get(src, "options");
 	const char *delim = kz_get_str(opts, "delimiter");
-	struct kz_res *hit = NULL;
+	struct kz_res *hit;
 	struct doc_node *v;
 	const char **parts;
 	struct rsel s;
 	size_t n;
 
 	rsel_parse(&s, src);
-	for (size_t i = 0; i < acc->rm.v.n; i++) {
-		if (!res_selected(a, acc->rm.v.v[i], &s))
-			continue;
-		if (hit != NULL)
-			return err_set(err, ERR_INVALID,
-			    "multiple matches for the replacement source");
-		hit = acc->rm.v.v[i];
-	}
-	if (hit == NULL)
-		return err_set(err, ERR_INVALID,
-		    "nothing selected by the replacement source");
+	if (source_object(&hit, acc, &s, err) == -1)
+		return -1;
 	if (fp == NULL || fp[0] == '\0')
 		fp = "metadata.name";
 	n = kz_kpath_split(&parts, a, fp, false);
 	v = kz_kpath_lookup(hit->obj, parts, n, a);
-	if (v == NULL || v->kind == DOC_NULL ||
-	    (v->kind == DOC_MAP && v->u.map.n == 0) ||
-	    (v->kind == DOC_SEQ && v->u.seq.n == 0))
+	if (empty_node(v))
 		return err_set(err, ERR_INVALID,
 		    "fieldPath `%s` is missing for replacement source", fp);
-	if (delim != NULL && delim[0] != '\0') {
-		int64_t index = 0;
-		const char *p = doc_str(v), *end;
-
-		if (!doc_is_scalar(v))
-			return err_set(err, ERR_INVALID,
-			    "delimiter option can only be used with scalar nodes");
-		if (doc_map_get(opts, "index") != NULL &&
-		    doc_get_int(&index, doc_map_get(opts, "index"), err) == -1)
-			return -1;
-		for (int64_t k = 0; p != NULL && k < index; k++) {
-			p = strstr(p, delim);
-			p = p != NULL ? p + strlen(delim) : NULL;
-		}
-		if (index < 0 || p == NULL)
-			return err_set(err, ERR_INVALID,
-			    "options.index %" PRId64
-			    " is out of bounds for value %s",
-			    index, doc_str(v));
-		end = strstr(p, delim);
-		v = doc_copy(a, v);
-		v->u.str.ptr = arena_strndup(a, p,
-		    end != NULL ? (size_t)(end - p) : strlen(p));
-		v->u.str.len = strlen(v->u.str.ptr);
-	}
+	if (delim != NULL && delim[0] != '\0')
+		return refine(out, a, v, opts, delim, err);
 	*out = v;
 	return 0;
 }

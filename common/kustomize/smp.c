@@ -89,10 +89,37 @@ item_matches(const struct doc_node *it, const char *key, const char *value)
 	    (value[0] == '\0' || strcmp(value_of(f), value) == 0);
 }
 
-/* kyaml's ElementSetter, quirks and all: replaces (or with elem NULL
- * removes) the items matching keys=values, drops empty items, keeps
- * non-matching ones only when values were given, appends elem when
- * nothing matched. */
+enum verdict {
+	SKIP,  /* dropped: empty items always go */
+	KEEP,  /* kept as is */
+	MATCH, /* replaced by the new item (or removed) */
+};
+
+/* What ElementSetter does with one item. With fewer values than keys,
+ * the last comparison stands for the rest, as in kyaml. */
+static enum verdict
+element_verdict(const struct doc_node *it, const char *const *keys,
+    size_t nkeys, const char *const *values, size_t nvalues, bool mapping)
+{
+	bool have = false;
+
+	if (missing_or_null(it) || (it->kind == DOC_MAP && it->u.map.n == 0))
+		return SKIP;
+	if (it->kind != DOC_MAP && mapping)
+		return KEEP;
+	for (size_t k = 0; k < nkeys; k++) {
+		if (k < nvalues)
+			have = item_matches(it, keys[k], values[k]);
+		if (!have) /* unmatched items stay only when values were given
+		            */
+			return nvalues > 0 ? KEEP : SKIP;
+	}
+	return MATCH;
+}
+
+/* kyaml's ElementSetter: replaces (or with elem NULL removes) the items
+ * matching keys=values, drops empty items, appends elem when nothing
+ * matched. */
 static void
 element_set(struct smp *w, struct doc_node *seq, struct doc_node *elem,
     const char *const *keys, size_t nkeys, const char *const *values,
@@ -109,31 +136,20 @@ element_set(struct smp *w, struct doc_node *seq, struct doc_node *elem,
 	mapping = keys[0][0] != '\0' && nvalues > 0 && values[0][0] != '\0';
 	for (size_t i = 0; i < seq->u.seq.n; i++) {
 		struct doc_node *it = seq->u.seq.items[i];
-		bool have = false, found = true;
 
-		if (missing_or_null(it) ||
-		    (it->kind == DOC_MAP && it->u.map.n == 0))
-			continue;
-		if (it->kind != DOC_MAP && mapping) {
+		switch (element_verdict(it, keys, nkeys, values, nvalues,
+		    mapping)) {
+		case KEEP:
 			seq->u.seq.items[j++] = it;
-			continue;
+			break;
+		case MATCH:
+			found_any = true;
+			if (elem != NULL)
+				seq->u.seq.items[j++] = elem;
+			break;
+		default:
+			break;
 		}
-		for (size_t k = 0; k < nkeys; k++) {
-			if (k < nvalues)
-				have = item_matches(it, keys[k], values[k]);
-			if (!have) {
-				found = false;
-				break;
-			}
-		}
-		if (!found) {
-			if (nvalues > 0)
-				seq->u.seq.items[j++] = it;
-			continue;
-		}
-		found_any = true;
-		if (elem != NULL)
-			seq->u.seq.items[j++] = elem;
 	}
 	seq->u.seq.n = j;
 	if (!missing_or_null(elem) && !found_any)
@@ -317,6 +333,25 @@ tuple_equal(const char **x, const char **y, size_t nkeys)
 	return true;
 }
 
+/* One item's key values; null and empty ones read as "". */
+static const char **
+tuple_of(struct arena *a, const struct doc_node *item, const char *const *keys,
+    size_t nkeys)
+{
+	const char **t = arena_calloc(a, nkeys, sizeof(*t));
+
+	for (size_t k = 0; k < nkeys; k++) {
+		const struct doc_node *f = doc_map_get(item, keys[k]);
+
+		t[k] = f == NULL || f->kind == DOC_NULL ||
+		        (f->kind == DOC_MAP && f->u.map.n == 0) ||
+		        (f->kind == DOC_SEQ && f->u.seq.n == 0)
+		    ? ""
+		    : value_of(f);
+	}
+	return t;
+}
+
 /* kyaml's elementValues: the key values of the patch's items, then the
  * object's, each distinct tuple once. */
 static void
@@ -337,20 +372,10 @@ element_values(struct smp *w, struct tuples *out, struct doc_node *dest,
 		for (size_t i = 0;
 		     src != NULL && src->kind == DOC_SEQ && i < src->u.seq.n;
 		     i++) {
-			const char **t = arena_calloc(w->a, nkeys, sizeof(*t));
+			const char **t = tuple_of(w->a, src->u.seq.items[i],
+			    keys, nkeys);
 			bool seen = false;
 
-			for (size_t k = 0; k < nkeys; k++) {
-				const struct doc_node *f =
-				    doc_map_get(src->u.seq.items[i], keys[k]);
-
-				t[k] = f == NULL || f->kind == DOC_NULL ||
-				        (f->kind == DOC_MAP &&
-				            f->u.map.n == 0) ||
-				        (f->kind == DOC_SEQ && f->u.seq.n == 0)
-				    ? ""
-				    : value_of(f);
-			}
 			for (size_t j = 0; j < out->n && !seen; j++)
 				seen = tuple_equal(out->v[j], t, nkeys);
 			if (!seen)
@@ -391,28 +416,38 @@ primitive_values(struct smp *w, struct tuples *out, struct doc_node *dest,
 	}
 }
 
-/* kyaml's mergeValues: tuples that agree where both have values (and
- * share one) take each other's missing values. */
+/* kyaml's match(): x and y agree where both have values and share one;
+ * *res then takes a value from either. */
+static bool
+tuples_match(const char ***res, const char **x, const char **y, size_t nkeys,
+    struct arena *a)
+{
+	const char **r = arena_calloc(a, nkeys, sizeof(*r));
+	bool common = false;
+
+	for (size_t k = 0; k < nkeys; k++) {
+		if (strcmp(x[k], y[k]) == 0) {
+			common = true;
+			r[k] = x[k];
+		} else if (x[k][0] != '\0' && y[k][0] != '\0') {
+			return false;
+		} else {
+			r[k] = x[k][0] != '\0' ? x[k] : y[k];
+		}
+	}
+	*res = r;
+	return common;
+}
+
+/* kyaml's mergeValues: tuples that match take each other's values. */
 static void
 merge_values(struct tuples *t, size_t nkeys, struct arena *a)
 {
 	for (size_t i = 0; i < t->n; i++) {
 		for (size_t j = 0; j < t->n; j++) {
-			const char **x = t->v[i], **y = t->v[j];
-			const char **res = arena_calloc(a, nkeys, sizeof(*res));
-			bool common = false, ok = true;
+			const char **res;
 
-			for (size_t k = 0; k < nkeys && ok; k++) {
-				if (strcmp(x[k], y[k]) == 0) {
-					common = true;
-					res[k] = x[k];
-				} else if (x[k][0] != '\0' && y[k][0] != '\0') {
-					ok = false;
-				} else {
-					res[k] = x[k][0] != '\0' ? x[k] : y[k];
-				}
-			}
-			if (ok && common) {
+			if (tuples_match(&res, t->v[i], t->v[j], nkeys, a)) {
 				t->v[i] = res;
 				t->v[j] = res;
 			}
@@ -692,6 +727,21 @@ same_shape(const struct doc_node *n, enum doc_kind k)
 }
 
 static int
+walk_kind(struct smp *w, struct res *out, struct doc_node *dest,
+    struct doc_node *origin, const struct doc_node *schema, enum doc_kind k)
+{
+	if (k == DOC_SEQ && schema != NULL && kz_schema_merges(schema))
+		return walk_assoc(w, out, dest, origin, schema);
+	if (k == DOC_SEQ || k == DOC_STR) {
+		/* a list without a merge strategy, or a scalar: the patch's */
+		out->n = origin != NULL ? origin : dest;
+		out->keep = false;
+		return 0;
+	}
+	return walk_map(w, out, dest, origin, schema);
+}
+
+static int
 walk(struct smp *w, struct res *out, struct doc_node *dest,
     struct doc_node *origin, const struct doc_node *schema)
 {
@@ -699,39 +749,20 @@ walk(struct smp *w, struct res *out, struct doc_node *dest,
 	    : !missing_or_null(origin)                        ? origin
 	                                                      : NULL;
 	enum doc_kind k = first != NULL ? first->kind : DOC_NULL;
+	int rv;
 
+	schema = schema_of(w, schema, dest, origin);
+	if (k != DOC_MAP && k != DOC_SEQ && first != NULL)
+		k = DOC_STR; /* any scalar */
+	if (!same_shape(dest, k) || !same_shape(origin, k))
+		return wrong_kind(w, same_shape(dest, k) ? origin : dest);
 	if (++w->depth > 512) {
 		w->depth--;
 		return err_set(w->err, ERR_LIMIT, "patch nested too deeply");
 	}
-	schema = schema_of(w, schema, dest, origin);
-	if (k != DOC_MAP && k != DOC_SEQ && first != NULL)
-		k = DOC_STR; /* any scalar */
-	if (!same_shape(dest, k) || !same_shape(origin, k)) {
-		w->depth--;
-		return wrong_kind(w, same_shape(dest, k) ? origin : dest);
-	}
-	if (k == DOC_SEQ) {
-		int rv;
-
-		if (schema != NULL && kz_schema_merges(schema)) {
-			rv = walk_assoc(w, out, dest, origin, schema);
-		} else {
-			out->n = origin != NULL ? origin : dest;
-			out->keep = false;
-			rv = 0;
-		}
-		w->depth--;
-		return rv;
-	}
-	if (k == DOC_STR) {
-		out->n = origin != NULL ? origin : dest;
-		out->keep = false;
-		w->depth--;
-		return 0;
-	}
+	rv = walk_kind(w, out, dest, origin, schema, k);
 	w->depth--;
-	return walk_map(w, out, dest, origin, schema);
+	return rv;
 }
 
 int

@@ -108,6 +108,33 @@ set_image(void *arg, struct arena *a, struct doc_node **slot, struct err *err)
 	return 0;
 }
 
+/* The images of a containers list. */
+static int
+container_images(struct arena *a, struct doc_node *list, const struct image *im,
+    struct err *err)
+{
+	for (size_t j = 0; j < list->u.seq.n; j++) {
+		struct doc_node *c = list->u.seq.items[j];
+
+		for (size_t k = 0; c->kind == DOC_MAP && k < c->u.map.n; k++)
+			if (strcmp(doc_str(c->u.map.items[k].key), "image") ==
+			        0 &&
+			    set_image(kz_unconst(im), a,
+			        &c->u.map.items[k].value, err) == -1)
+				return -1;
+	}
+	return 0;
+}
+
+static bool
+is_containers(const struct doc_pair *p)
+{
+	const char *k = doc_str(p->key);
+
+	return p->value->kind == DOC_SEQ &&
+	    (strcmp(k, "containers") == 0 || strcmp(k, "initContainers") == 0);
+}
+
 /* kustomize's legacy filter: every containers/initContainers list. */
 static int
 legacy_walk(struct arena *a, struct doc_node *n, const struct image *im,
@@ -115,36 +142,16 @@ legacy_walk(struct arena *a, struct doc_node *n, const struct image *im,
 {
 	if (depth > 256)
 		return err_set(err, ERR_LIMIT, "object nested too deeply");
-	if (n->kind == DOC_SEQ) {
-		for (size_t i = 0; i < n->u.seq.n; i++)
-			if (legacy_walk(a, n->u.seq.items[i], im, depth + 1,
-			        err) == -1)
-				return -1;
-		return 0;
-	}
-	if (n->kind != DOC_MAP)
-		return 0;
-	for (size_t i = 0; i < n->u.map.n; i++) {
-		struct doc_pair *p = &n->u.map.items[i];
-		const char *k = doc_str(p->key);
-
-		if (legacy_walk(a, p->value, im, depth + 1, err) == -1)
+	for (size_t i = 0; n->kind == DOC_SEQ && i < n->u.seq.n; i++)
+		if (legacy_walk(a, n->u.seq.items[i], im, depth + 1, err) == -1)
 			return -1;
-		if ((strcmp(k, "containers") != 0 &&
-		        strcmp(k, "initContainers") != 0) ||
-		    p->value->kind != DOC_SEQ)
-			continue;
-		for (size_t j = 0; j < p->value->u.seq.n; j++) {
-			struct doc_node *c = p->value->u.seq.items[j];
+	for (size_t i = 0; n->kind == DOC_MAP && i < n->u.map.n; i++) {
+		struct doc_pair *p = &n->u.map.items[i];
 
-			for (size_t k2 = 0;
-			     c->kind == DOC_MAP && k2 < c->u.map.n; k2++)
-				if (strcmp(doc_str(c->u.map.items[k2].key),
-				        "image") == 0 &&
-				    set_image(kz_unconst(im), a,
-				        &c->u.map.items[k2].value, err) == -1)
-					return -1;
-		}
+		if (legacy_walk(a, p->value, im, depth + 1, err) == -1 ||
+		    (is_containers(p) &&
+		        container_images(a, p->value, im, err) == -1))
+			return -1;
 	}
 	return 0;
 }
