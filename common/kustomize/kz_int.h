@@ -386,7 +386,19 @@ int kz_patch_smp_config(struct kz_acc *acc, struct kz_target *t,
 /* buildMetadata: the origin annotation of a generated object. */
 int kz_generated_origin(const struct kz_target *t, struct kz_res *r,
     bool secret);
-int kz_namespace_apply(struct kz_acc *acc, const char *ns,
+enum kz_ns_subjects {
+	KZ_NS_SUBJECTS_DEFAULT, /* subjects named "default" (kustomize's) */
+	KZ_NS_SUBJECTS_ALL_SA,  /* every ServiceAccount subject */
+	KZ_NS_SUBJECTS_NONE,
+};
+
+struct kz_ns_opts {
+	const char *ns;
+	bool unset_only; /* only where no namespace is set */
+	enum kz_ns_subjects subjects;
+};
+
+int kz_namespace_apply(struct kz_acc *acc, const struct kz_ns_opts *o,
     const struct kz_fsv *fss, struct err *err);
 int kz_prefix_suffix_apply(struct kz_acc *acc, const char *prefix,
     const char *suffix, const struct kz_fsv *fss, struct err *err);

@@ -102,9 +102,24 @@ run_namespace(struct kz_acc *acc, const struct kz_res *c, struct err *err)
 {
 	struct kz_fsv fss;
 
+	const char *mode = kz_get_str(c->obj, "setRoleBindingSubjects");
+	struct kz_ns_opts o = { kz_res_ns(c), kz_get_bool(c->obj, "unsetOnly"),
+		KZ_NS_SUBJECTS_DEFAULT };
+
+	if (mode != NULL && strcmp(mode, "allServiceAccounts") == 0)
+		o.subjects = KZ_NS_SUBJECTS_ALL_SA;
+	else if (mode != NULL && strcmp(mode, "none") == 0)
+		o.subjects = KZ_NS_SUBJECTS_NONE;
+	else if (mode != NULL && mode[0] != '\0' &&
+	    strcmp(mode, "defaultOnly") != 0)
+		return err_set(err, ERR_INVALID,
+		    "invalid value \"%s\" for setRoleBindingSubjects: must be "
+		    "one of \"defaultOnly\", \"none\" or "
+		    "\"allServiceAccounts\"",
+		    mode);
 	if (fieldspecs(&fss, acc->arena, c, err) == -1)
 		return -1;
-	return kz_namespace_apply(acc, kz_res_ns(c), &fss, err);
+	return kz_namespace_apply(acc, &o, &fss, err);
 }
 
 static int

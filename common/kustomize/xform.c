@@ -10,11 +10,12 @@
 static int
 run_namespace(struct kz_acc *acc, struct kz_target *t, struct err *err)
 {
-	const char *ns = kz_get_str(t->k, "namespace");
+	struct kz_ns_opts o = { kz_get_str(t->k, "namespace"), false,
+		KZ_NS_SUBJECTS_DEFAULT };
 
-	if (ns == NULL || ns[0] == '\0')
+	if (o.ns == NULL || o.ns[0] == '\0')
 		return 0;
-	if (kz_namespace_apply(acc, ns, &acc->tc->ns, err) == -1)
+	if (kz_namespace_apply(acc, &o, &acc->tc->ns, err) == -1)
 		return -1;
 	kz_mark_transformed(acc, t, "NamespaceTransformer");
 	return 0;

@@ -101,24 +101,55 @@ is_binding(const char *kind)
 	    strcmp(kind, "ClusterRoleBinding") == 0;
 }
 
-/* Subjects named "default" get the namespace (kustomize's defaultOnly). */
-static void
-set_default_subjects(struct arena *a, struct doc_node *obj, const char *ns)
+/* Sets a scalar to the namespace, or with unset_only only an empty one
+ * (kustomize's SetEntryIfEmpty). */
+static int
+set_ns(void *arg, struct arena *a, struct doc_node **slot, struct err *err)
+{
+	const struct kz_ns_opts *o = arg;
+
+	if (o->unset_only && *slot != NULL && doc_is_scalar(*slot) &&
+	    doc_str(*slot)[0] != '\0')
+		return 0;
+	return set_string(kz_unconst(o->ns), a, slot, err);
+}
+
+/* The subjects kustomize puts in the namespace: those named "default"
+ * (defaultOnly), every ServiceAccount (allServiceAccounts), or none. */
+static int
+set_subjects(struct arena *a, struct doc_node *obj, const struct kz_ns_opts *o,
+    struct err *err)
 {
 	struct doc_node *subjects = doc_map_get(obj, "subjects");
 
-	if (subjects == NULL || subjects->kind != DOC_SEQ)
-		return;
-	for (size_t i = 0; i < subjects->u.seq.n; i++) {
+	for (size_t i = 0;
+	     o->subjects != KZ_NS_SUBJECTS_NONE && subjects != NULL &&
+	     subjects->kind == DOC_SEQ && i < subjects->u.seq.n;
+	     i++) {
 		struct doc_node *s = subjects->u.seq.items[i];
-		const char *name = kz_get_str(s, "name");
+		const char *match = o->subjects == KZ_NS_SUBJECTS_DEFAULT
+		    ? kz_get_str(s, "name")
+		    : kz_get_str(s, "kind");
+		const char *want = o->subjects == KZ_NS_SUBJECTS_DEFAULT
+		    ? "default"
+		    : "ServiceAccount";
+		struct doc_node *cur;
 
-		if (s->kind != DOC_MAP || name == NULL ||
-		    strcmp(name, "default") != 0)
+		if (s->kind != DOC_MAP || match == NULL ||
+		    strcmp(match, want) != 0)
 			continue;
-		doc_map_set(a, s, "namespace", 9,
-		    doc_new_str(a, ns, strlen(ns)));
+		if ((cur = doc_map_get(s, "namespace")) == NULL) {
+			cur = doc_new_str(a, "", 0);
+			doc_map_set(a, s, "namespace", 9, cur);
+		}
+		for (size_t j = 0; j < s->u.map.n; j++)
+			if (strcmp(doc_str(s->u.map.items[j].key),
+			        "namespace") == 0 &&
+			    set_ns(kz_unconst(o), a, &s->u.map.items[j].value,
+			        err) == -1)
+				return -1;
 	}
+	return 0;
 }
 
 static bool
@@ -133,7 +164,7 @@ skip_ns_spec(const struct kz_fs *fs, const char *api, const char *kind)
 }
 
 static int
-namespace_one(struct arena *a, struct kz_res *r, const char *ns,
+namespace_one(struct arena *a, struct kz_res *r, const struct kz_ns_opts *o,
     const struct kz_fsv *fss, struct err *err)
 {
 	const char *api = kz_res_api(r), *kind = kz_res_kind(r);
@@ -143,42 +174,41 @@ namespace_one(struct arena *a, struct kz_res *r, const char *ns,
 	if (!kz_cluster_scoped(api, kind)) {
 		kz_fs_init(&meta, a, NULL, NULL, NULL, "metadata/namespace",
 		    true);
-		if (kz_fs_apply(a, r->obj, &meta, KZ_CREATE_SCALAR, set_string,
-		        kz_unconst(ns), err) == -1)
+		if (kz_fs_apply(a, r->obj, &meta, KZ_CREATE_SCALAR, set_ns,
+		        kz_unconst(o), err) == -1)
 			return -1;
 	}
-	if (is_binding(kind))
-		set_default_subjects(a, r->obj, ns);
+	if (is_binding(kind) && set_subjects(a, r->obj, o, err) == -1)
+		return -1;
 	for (size_t i = 0; i < fss->n; i++) {
 		if (skip_ns_spec(&fss->v[i], api, kind))
 			continue;
-		if (kz_fs_apply(a, r->obj, &fss->v[i], KZ_CREATE_SCALAR,
-		        set_string, kz_unconst(ns), err) == -1)
+		if (kz_fs_apply(a, r->obj, &fss->v[i], KZ_CREATE_SCALAR, set_ns,
+		        kz_unconst(o), err) == -1)
 			return err_wrap(err, "namespace transformation failed");
 	}
 	return 0;
 }
 
 int
-kz_namespace_apply(struct kz_acc *acc, const char *ns, const struct kz_fsv *fss,
-    struct err *err)
+kz_namespace_apply(struct kz_acc *acc, const struct kz_ns_opts *o,
+    const struct kz_fsv *fss, struct err *err)
 {
 	struct arena *a = acc->arena;
 
-	if (ns == NULL || ns[0] == '\0' || acc->rm.v.n == 0)
+	if (o->ns == NULL || o->ns[0] == '\0' || acc->rm.v.n == 0)
 		return 0;
 	for (size_t i = 0; i < acc->rm.v.n; i++) {
 		struct kz_res *r = acc->rm.v.v[i];
 
 		if (r->obj == NULL || r->obj->u.map.n == 0)
 			continue;
-		if (namespace_one(a, r, ns, fss, err) == -1)
+		if (namespace_one(a, r, o, fss, err) == -1)
 			return -1;
 	}
 	if (kz_resmap_check_unique(a, &acc->rm, err) == -1)
 		return err_wrap(err,
-		    "namespace transformation produces ID "
-		    "conflict");
+		    "namespace transformation produces ID conflict");
 	return 0;
 }
 

@@ -392,3 +392,78 @@ T_TEST(test_crd_definitions_extend_references_and_selectors)
 	free(out);
 	tree_free(root);
 }
+
+/* A NamespaceTransformer plugin with unsetOnly and allServiceAccounts:
+ * set namespaces stay, every ServiceAccount subject follows. */
+T_TEST(test_namespace_plugin_options)
+{
+	struct err err = ERR_INIT;
+	char *root = tree_new(), *out;
+
+	tree_put(root, "kustomization.yaml",
+	    "resources: [objs.yaml]\n"
+	    "transformers:\n"
+	    "- |\n"
+	    "  apiVersion: builtin\n"
+	    "  kind: NamespaceTransformer\n"
+	    "  metadata:\n"
+	    "    name: ns\n"
+	    "    namespace: target\n"
+	    "  unsetOnly: true\n"
+	    "  setRoleBindingSubjects: allServiceAccounts\n");
+	tree_put(root, "objs.yaml",
+	    "apiVersion: v1\n"
+	    "kind: ConfigMap\n"
+	    "metadata:\n"
+	    "  name: a\n"
+	    "  namespace: keep\n"
+	    "---\n"
+	    "apiVersion: v1\n"
+	    "kind: ConfigMap\n"
+	    "metadata:\n"
+	    "  name: b\n"
+	    "---\n"
+	    "apiVersion: rbac.authorization.k8s.io/v1\n"
+	    "kind: RoleBinding\n"
+	    "metadata:\n"
+	    "  name: rb\n"
+	    "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: r}\n"
+	    "subjects:\n"
+	    "- {kind: ServiceAccount, name: sa1}\n"
+	    "- {kind: ServiceAccount, name: sa2, namespace: other}\n"
+	    "- {kind: User, name: bob}\n");
+	out = tree_build(root, ".", &err);
+	T_STREQ(out,
+	    "apiVersion: rbac.authorization.k8s.io/v1\n"
+	    "kind: RoleBinding\n"
+	    "metadata:\n"
+	    "  name: rb\n"
+	    "  namespace: target\n"
+	    "roleRef:\n"
+	    "  apiGroup: rbac.authorization.k8s.io\n"
+	    "  kind: Role\n"
+	    "  name: r\n"
+	    "subjects:\n"
+	    "- kind: ServiceAccount\n"
+	    "  name: sa1\n"
+	    "  namespace: target\n"
+	    "- kind: ServiceAccount\n"
+	    "  name: sa2\n"
+	    "  namespace: other\n"
+	    "- kind: User\n"
+	    "  name: bob\n"
+	    "---\n"
+	    "apiVersion: v1\n"
+	    "kind: ConfigMap\n"
+	    "metadata:\n"
+	    "  name: a\n"
+	    "  namespace: keep\n"
+	    "---\n"
+	    "apiVersion: v1\n"
+	    "kind: ConfigMap\n"
+	    "metadata:\n"
+	    "  name: b\n"
+	    "  namespace: target\n");
+	free(out);
+	tree_free(root);
+}
