@@ -39,7 +39,7 @@ strs_add(struct strs *s, const char *v)
 static int
 usage(FILE *f)
 {
-	fprintf(f,
+	(void)fprintf(f,
 	    "Usage: flint template [NAME] CHART [flags]\n\n"
 	    "Renders the chart directory CHART as 'helm template' does.\n\n"
 	    "Flags:\n"
@@ -84,7 +84,7 @@ take_value(struct targs *t, int argc, char **argv, int *i)
 	const char *a = argv[*i], *v = flag_value(argc, argv, i, a);
 
 	if (v == NULL) {
-		fprintf(stderr, "Error: flag needs an argument: %s\n", a);
+		(void)fprintf(stderr, "Error: flag needs an argument: %s\n", a);
 		return -1;
 	}
 	if (flag_is(a, "--namespace", "-n"))
@@ -125,12 +125,12 @@ parse_args(struct targs *t, int argc, char **argv)
 			if (take_value(t, argc, argv, &i) == -1)
 				return -1;
 		} else if (a[0] == '-' && a[1] != '\0') {
-			fprintf(stderr, "Error: unknown flag: %s\n", a);
+			(void)fprintf(stderr, "Error: unknown flag: %s\n", a);
 			return -1;
 		} else if (t->npos < 2) {
 			t->pos[t->npos++] = a;
 		} else {
-			fprintf(stderr,
+			(void)fprintf(stderr,
 			    "Error: expected at most 2 arguments\n");
 			return -1;
 		}
@@ -174,7 +174,7 @@ render(const struct targs *t)
 	buf_init(&out, BUF_MAX_DEFAULT);
 	if (chart_load_dir(&c, t->pos[t->npos - 1], NULL, &err) == -1 ||
 	    chart_render(&out, c, &v, &o, &err) == -1) {
-		fprintf(stderr, "Error: %s\n", err.msg);
+		(void)fprintf(stderr, "Error: %s\n", err.msg);
 		goto out;
 	}
 	if (write_all(out.data != NULL ? out.data : "", out.len) == -1) {
@@ -203,7 +203,7 @@ cmd_template(int argc, char **argv)
 		goto out;
 	}
 	if (t.npos == 0) {
-		fprintf(stderr,
+		(void)fprintf(stderr,
 		    "Error: requires at least 1 arg(s), only "
 		    "received 0\n");
 		rv = 1;

@@ -64,8 +64,7 @@ struct rdep {
 	bool enabled;
 };
 
-/* ---- values (values.c) ----------------------------------------------------
- */
+/* ---- values (values.c) --------------------------------------------------- */
 
 /* Helm's CoalesceValues/MergeValues of the chart tree under rc into a
  * copy of vals (not changed). */
@@ -85,8 +84,7 @@ int values_set(struct arena *a, struct tmpl_val *vals, const char *expr,
 const struct tmpl_val *values_path(const struct tmpl_val *vals,
     const char *path);
 
-/* ---- dependencies (deps.c) -------------------------------------------------
- */
+/* ---- dependencies (deps.c) ----------------------------------------------- */
 
 /* Builds the rendering tree: aliases applied, conditions and tags
  * evaluated against vals, import-values merged. */
@@ -102,8 +100,7 @@ bool deps_compatible(const char *constraint, const char *version);
 int schema_validate(const struct rchart *rc, const struct tmpl_val *vals,
     struct arena *a, struct err *err);
 
-/* ---- .helmignore (ignore.c) ------------------------------------------------
- */
+/* ---- .helmignore (ignore.c) ---------------------------------------------- */
 
 struct ignore;
 struct ignore *ignore_parse(const char *text, size_t len, struct err *err);
@@ -111,8 +108,7 @@ void ignore_free(struct ignore *ig);
 /* Whether the chart-relative path (a directory when is_dir) is ignored. */
 bool ignore_match(const struct ignore *ig, const char *path, bool is_dir);
 
-/* ---- host objects (objects.c) ---------------------------------------------
- */
+/* ---- host objects (objects.c) -------------------------------------------- */
 
 /* .Files for chart c: what is not Chart.yaml, values or templates. */
 struct tmpl_val objects_files(struct arena *a, const struct chart *c);

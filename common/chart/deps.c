@@ -49,10 +49,11 @@ rchart_new(struct arena *a, const struct chart *c, const char *name,
 static void
 add_kid(struct arena *a, struct rchart *rc, struct rchart *kid)
 {
-	struct rchart **kids = arena_alloc(a, (rc->nkids + 1) * sizeof(*kids));
+	struct rchart **kids = arena_alloc(a,
+	    (rc->nkids + 1) * sizeof(struct rchart *));
 
 	if (rc->nkids > 0)
-		memcpy(kids, rc->kids, rc->nkids * sizeof(*kids));
+		memcpy(kids, rc->kids, rc->nkids * sizeof(struct rchart *));
 	kids[rc->nkids++] = kid;
 	rc->kids = kids;
 }

@@ -179,8 +179,7 @@ walk(struct loader *ld, const char *dir, const char *rel, unsigned depth,
 	return rv;
 }
 
-/* ---- Chart.yaml ------------------------------------------------------------
- */
+/* ---- Chart.yaml ---------------------------------------------------------- */
 
 /* A Chart.yaml field read into a Go string field: scalars as their
  * text (numbers as sigs.k8s.io/yaml formats them), else "". */
@@ -452,64 +451,74 @@ classify(struct chart *c, const struct chart_file *f, struct err *err)
 	return 0;
 }
 
-/* The subchart directory names under charts/, each once, sorted. */
+static void
+add_sub(struct chart *c, struct chart *sc)
+{
+	struct chart **subs = arena_alloc(c->arena,
+	    (c->nsubs + 1) * sizeof(struct chart *));
+
+	if (c->nsubs > 0)
+		memcpy(subs, c->subs, c->nsubs * sizeof(struct chart *));
+	subs[c->nsubs++] = sc;
+	c->subs = subs;
+}
+
+/* Loads the subchart whose files are charts/<name>/... (name is the nl
+ * bytes at name), taking them out of files. */
+static int
+load_one_sub(struct chart *c, struct chart_file *files, size_t n,
+    const char *name, size_t nl, unsigned depth, const struct chart_limits *lim,
+    struct err *err)
+{
+	struct chart_file *sub = xcalloc(n, sizeof(*sub));
+	struct chart *sc;
+	size_t m = 0;
+	int rv;
+
+	for (size_t k = 0; k < n; k++) {
+		const char *r = files[k].name + 7;
+
+		if (files[k].data == NULL ||
+		    strncmp(files[k].name, "charts/", 7) != 0 ||
+		    strncmp(r, name, nl) != 0 || r[nl] != '/')
+			continue;
+		sub[m] = files[k];
+		sub[m++].name = r + nl + 1;
+		files[k].data = NULL;
+	}
+	rv = chart_from_files(&sc, c->arena, sub, m, depth + 1, lim, err);
+	free(sub);
+	if (rv == -1)
+		return err_wrap(err, "error unpacking subchart %.*s in %s",
+		    (int)nl, name, c->name);
+	add_sub(c, sc);
+	return 0;
+}
+
+/* Each directory under charts/ is a subchart; names starting with '_' or
+ * '.' are skipped, as Helm skips them. */
 static int
 load_subcharts(struct chart *c, struct chart_file *files, size_t n,
     unsigned depth, const struct chart_limits *lim, struct err *err)
 {
 	for (size_t i = 0; i < n; i++) {
-		const char *rest, *slash;
-		size_t nl, k, m = 0;
-		struct chart_file *sub;
-		struct chart *sc;
+		const char *rest = files[i].name + 7, *slash;
+		size_t nl;
 
 		if (strncmp(files[i].name, "charts/", 7) != 0 ||
-		    files[i].data == NULL)
+		    files[i].data == NULL || rest[0] == '_' || rest[0] == '.')
 			continue;
-		rest = files[i].name + 7;
 		slash = strchr(rest, '/');
 		nl = slash != NULL ? (size_t)(slash - rest) : strlen(rest);
-		if (rest[0] == '_' || rest[0] == '.') {
-			files[i].data = NULL;
-			continue;
-		}
-		if (slash == NULL) {
-			if (nl > 4 && strcmp(rest + nl - 4, ".tgz") == 0)
-				return err_set(err, ERR_UNSUPPORTED,
-				    "error unpacking subchart %.*s in %s: chart "
-				    "archives are not supported yet",
-				    (int)nl, rest, c->name);
-			continue;
-		}
-		sub = xcalloc(n, sizeof(*sub));
-		for (k = i; k < n; k++) {
-			const char *r = files[k].name + 7;
-
-			if (files[k].data == NULL ||
-			    strncmp(files[k].name, "charts/", 7) != 0 ||
-			    strncmp(r, rest, nl) != 0 || r[nl] != '/')
-				continue;
-			sub[m] = files[k];
-			sub[m++].name = r + nl + 1;
-			files[k].data = NULL;
-		}
-		if (chart_from_files(&sc, c->arena, sub, m, depth + 1, lim,
-		        err) == -1) {
-			free(sub);
-			return err_wrap(err,
-			    "error unpacking subchart %.*s in %s", (int)nl,
-			    rest, c->name);
-		}
-		free(sub);
-		{
-			struct chart **subs = arena_alloc(c->arena,
-			    (c->nsubs + 1) * sizeof(*subs));
-
-			if (c->nsubs > 0)
-				memcpy(subs, c->subs, c->nsubs * sizeof(*subs));
-			subs[c->nsubs++] = sc;
-			c->subs = subs;
-		}
+		if (slash == NULL && nl > 4 &&
+		    strcmp(rest + nl - 4, ".tgz") == 0)
+			return err_set(err, ERR_UNSUPPORTED,
+			    "error unpacking subchart %.*s in %s: chart "
+			    "archives are not supported yet",
+			    (int)nl, rest, c->name);
+		if (slash != NULL &&
+		    load_one_sub(c, files, n, rest, nl, depth, lim, err) == -1)
+			return -1;
 	}
 	return 0;
 }

@@ -99,30 +99,39 @@ is_re_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
-/* One separator match of (?:^|\s*\n)---\s* at or after i in p[0..n). */
+/* Whether a separator match "\s*\n---" starts at i: i opens a run of
+ * whitespace that ends with a newline right before "---". */
+static bool
+sep_at(const char *p, size_t n, size_t i, size_t *dashes)
+{
+	size_t k = i;
+
+	if (!is_re_space(p[i]) || (i > 0 && is_re_space(p[i - 1])))
+		return false;
+	while (k < n && is_re_space(p[k]))
+		k++;
+	if (p[k - 1] != '\n' || n - k < 3 || memcmp(p + k, "---", 3) != 0)
+		return false;
+	*dashes = k;
+	return true;
+}
+
+/* The next match of Helm's separator, (?:^|\s*\n)---\s*, at or after i
+ * in p[0..n). */
 static bool
 next_sep(const char *p, size_t n, size_t i, size_t *start, size_t *end)
 {
 	for (; i < n; i++) {
-		size_t k = i, e;
+		size_t k;
 
-		if (i == 0 && n >= 3 && memcmp(p, "---", 3) == 0) {
-			e = 3;
-		} else {
-			if (!is_re_space(p[i]) ||
-			    (i > 0 && is_re_space(p[i - 1])))
-				continue;
-			while (k < n && is_re_space(p[k]))
-				k++;
-			if (p[k - 1] != '\n' || n - k < 3 ||
-			    memcmp(p + k, "---", 3) != 0)
-				continue;
-			e = k + 3;
-		}
-		while (e < n && is_re_space(p[e]))
-			e++;
+		if (i == 0 && n >= 3 && memcmp(p, "---", 3) == 0)
+			k = 0;
+		else if (!sep_at(p, n, i, &k))
+			continue;
+		for (k += 3; k < n && is_re_space(p[k]); k++)
+			;
 		*start = i;
-		*end = e;
+		*end = k;
 		return true;
 	}
 	return false;
@@ -221,43 +230,60 @@ kind_order(const char *kind)
 	return -1;
 }
 
+/* p[s..e) without surrounding whitespace. */
+static void
+trim_span(const char *p, size_t *s, size_t *e)
+{
+	while (*s < *e && is_space(p[*s]))
+		(*s)++;
+	while (*e > *s && is_space(p[*e - 1]))
+		(*e)--;
+}
+
+/* One document: a manifest, a hook (an unknown hook is dropped, as Helm
+ * drops it), or an error when Helm could not read its head. */
+static int
+add_doc(struct mlist *gen, struct mlist *hooks, struct manifest *m,
+    struct arena *a, struct err *err)
+{
+	const char *hook;
+
+	if (read_head(m, &hook, a, err) == -1)
+		return -1;
+	m->order = kind_order(m->kind);
+	if (hook == NULL)
+		mlist_add(gen, m);
+	else if (hook_known(hook, &m->test))
+		mlist_add(hooks, m);
+	return 0;
+}
+
+/* Helm's SplitManifests over one rendered file. */
 static int
 split_file(struct mlist *gen, struct mlist *hooks, const struct rendered *f,
     struct arena *a, struct err *err)
 {
 	const char *p = f->text;
-	size_t n = f->len, i = 0, s, e;
+	size_t n = f->len, i = 0, s, e, start = 0;
 
-	while (n > 0 && is_space(p[0]))
-		p++, n--;
-	while (n > 0 && is_space(p[n - 1]))
-		n--;
+	trim_span(p, &start, &n);
+	p += start;
+	n -= start;
 	while (i <= n) {
 		struct manifest m = { f->name, NULL, 0, "", -1, 0, false };
-		const char *hook;
-		size_t ds, de;
+		size_t ds = i, de;
 
 		if (!next_sep(p, n, i, &s, &e))
 			s = e = n + 1;
-		ds = i;
 		de = s > n ? n : s;
 		i = e;
 		if (de == ds)
 			continue;
-		while (ds < de && is_space(p[ds]))
-			ds++;
-		while (de > ds && is_space(p[de - 1]))
-			de--;
+		trim_span(p, &ds, &de);
 		m.text = p + ds;
 		m.len = de - ds;
-		if (read_head(&m, &hook, a, err) == -1)
+		if (add_doc(gen, hooks, &m, a, err) == -1)
 			return -1;
-		m.order = kind_order(m.kind);
-		if (hook == NULL) {
-			mlist_add(gen, &m);
-		} else if (hook_known(hook, &m.test)) {
-			mlist_add(hooks, &m);
-		}
 	}
 	return 0;
 }

@@ -9,10 +9,10 @@
 #include <fnmatch.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* ---- .Files ---------------------------------------------------------------
- */
+/* ---- .Files -------------------------------------------------------------- */
 
 struct files {
 	const struct chart_file **f;
@@ -53,7 +53,7 @@ glob_match(const char *pat, const char *name, unsigned depth)
 
 			while (end < close && *end != ',')
 				end++;
-			snprintf(buf, sizeof(buf), "%.*s%.*s%s",
+			(void)snprintf(buf, sizeof(buf), "%.*s%.*s%s",
 			    (int)(open - pat), pat, (int)(end - alt), alt,
 			    close + 1);
 			if (glob_match(buf, name, depth + 1))
@@ -79,7 +79,9 @@ files_value(struct arena *a, const struct files *fs)
 static struct tmpl_val
 files_glob(struct arena *a, const struct files *fs, const struct tmpl_val *p)
 {
-	struct files out = { arena_calloc(a, fs->n + 1, sizeof(*out.f)), 0 };
+	struct files out = {
+		arena_calloc(a, fs->n + 1, sizeof(struct chart_file *)), 0
+	};
 	char *pat = arena_strndup(a, p->u.s.p, p->u.s.n);
 
 	for (size_t i = 0; i < fs->n; i++)
@@ -110,8 +112,9 @@ files_lines(struct arena *a, const struct chart_file *f)
 static struct tmpl_val
 base64(struct arena *a, const char *p, size_t n)
 {
+	/* index 64 is the padding */
 	static const char tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
 	char *o = arena_alloc(a, 4 * ((n + 2) / 3) + 1);
 	const unsigned char *s = (const unsigned char *)p;
 	size_t k = 0;
@@ -125,8 +128,8 @@ base64(struct arena *a, const char *p, size_t n)
 			v |= s[i + 2];
 		o[k++] = tab[(v >> 18) & 63];
 		o[k++] = tab[(v >> 12) & 63];
-		o[k++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-		o[k++] = i + 2 < n ? tab[v & 63] : '=';
+		o[k++] = tab[i + 1 < n ? (v >> 6) & 63 : 64];
+		o[k++] = tab[i + 2 < n ? v & 63 : 64];
 	}
 	o[k] = '\0';
 	return tmpl_str(o, k);
@@ -231,7 +234,9 @@ static const struct tmpl_class files_class = {
 struct tmpl_val
 objects_files(struct arena *a, const struct chart *c)
 {
-	struct files fs = { arena_calloc(a, c->nfiles + 1, sizeof(*fs.f)), 0 };
+	struct files fs = {
+		arena_calloc(a, c->nfiles + 1, sizeof(struct chart_file *)), 0
+	};
 
 	for (size_t i = 0; i < c->nfiles; i++)
 		fs.f[fs.n++] = &c->files[i];
@@ -475,12 +480,21 @@ parse_kube_version(struct kube_version *kv, struct arena *a, const char *s,
     struct err *err)
 {
 	const char *p = s[0] == 'v' ? s + 1 : s;
-	unsigned long major, minor, patch = 0;
-	int used = 0, fields;
+	unsigned long part[3] = { 0, 0, 0 }, major, minor, patch;
+	int fields = 0;
+	char *end = NULL;
 
-	fields = sscanf(p, "%lu.%lu%n.%lu%n", &major, &minor, &used, &patch,
-	    &used);
-	if (fields < 2 || (p[used] != '\0' && p[used] != '-' && p[used] != '+'))
+	while (fields < 3 && *p >= '0' && *p <= '9') {
+		part[fields++] = strtoul(p, &end, 10);
+		p = end;
+		if (*p != '.')
+			break;
+		p++;
+	}
+	major = part[0];
+	minor = part[1];
+	patch = part[2];
+	if (fields < 2 || (*p != '\0' && *p != '-' && *p != '+'))
 		return err_set(err, ERR_INVALID,
 		    "invalid kube version '%s': could not parse \"%s\" as "
 		    "version",

@@ -34,8 +34,7 @@ struct render {
 	struct rchart *root;
 };
 
-/* ---- user values ------------------------------------------------------------
- */
+/* ---- user values --------------------------------------------------------- */
 
 static int
 read_values_file(struct tmpl_val *out, struct arena *a, const char *path,
@@ -52,7 +51,7 @@ read_values_file(struct tmpl_val *out, struct arena *a, const char *path,
 	buf_init(&b, MAX_VALUES_FILE);
 	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		buf_append(&b, chunk, got);
-	fclose(f);
+	(void)fclose(f);
 	rv = buf_check(&b, err);
 	if (rv == 0)
 		rv = tmpl_values_parse(out, b.data != NULL ? b.data : "", b.len,
@@ -209,8 +208,8 @@ parse_error(struct err *err)
 		last = p;
 	p = strstr(first + 2, ": ");
 	loclen = p != NULL ? (size_t)(p - first - 2) : strlen(first + 2);
-	snprintf(msg, sizeof(msg), "parse error at (%.*s): %s", (int)loclen,
-	    first + 2, last + 2);
+	(void)snprintf(msg, sizeof(msg), "parse error at (%.*s): %s",
+	    (int)loclen, first + 2, last + 2);
 	return err_set(err, ERR_INVALID, "%s", msg);
 }
 
@@ -226,7 +225,7 @@ exec_error(struct err *err)
 	    (at = strstr(ex, "\" at <")) == NULL ||
 	    (close = strstr(at, ">: ")) == NULL)
 		return -1;
-	snprintf(msg, sizeof(msg),
+	(void)snprintf(msg, sizeof(msg),
 	    "%.*s\n  executing \"%.*s\" at <%.*s>:\n    %s", (int)(ex - p - 10),
 	    p + 10, (int)(at - ex - 13), ex + 13, (int)(close - at - 6), at + 6,
 	    close + 3);

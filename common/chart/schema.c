@@ -114,7 +114,7 @@ check_object(struct check *ck, const struct doc_node *s,
 		    ? doc_map_find(props, p->key, p->keylen)
 		    : NULL;
 
-		snprintf(sub, sizeof(sub), "%s/%s", path, p->key);
+		(void)snprintf(sub, sizeof(sub), "%s/%s", path, p->key);
 		if (ps != NULL)
 			check_node(ck, ps, &p->val, sub, depth + 1);
 		else if (addl != NULL && addl->kind == DOC_BOOL &&
@@ -147,7 +147,7 @@ check_node(struct check *ck, const struct doc_node *s, const struct tmpl_val *v,
 	if (v->kind == TMPL_LIST && (items = doc_map_get(s, "items")) != NULL &&
 	    items->kind == DOC_MAP)
 		for (size_t i = 0; i < v->u.l->n; i++) {
-			snprintf(sub, sizeof(sub), "%s/%zu", path, i);
+			(void)snprintf(sub, sizeof(sub), "%s/%zu", path, i);
 			check_node(ck, items, &v->u.l->items[i], sub,
 			    depth + 1);
 		}

@@ -7,6 +7,7 @@
  */
 #include "chart/chart_int.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,6 +232,22 @@ struct setp {
 	struct err *err;
 };
 
+/* strconv.ParseInt(v, 10, 64) on the n bytes at v. */
+static int
+conv_i64(int64_t *out, const char *v, size_t n)
+{
+	char buf[32];
+	char *end;
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	errno = 0;
+	*out = strtoll(buf, &end, 10);
+	return *end == '\0' && errno == 0 ? 0 : -1;
+}
+
 static struct tmpl_val
 typed_value(struct setp *p, const char *v, size_t n)
 {
@@ -250,7 +267,7 @@ typed_value(struct setp *p, const char *v, size_t n)
 	for (size_t i = 0; num && i < n; i++)
 		num = (v[i] >= '0' && v[i] <= '9') ||
 		    (i == 0 && v[i] == '-' && n > 1);
-	if (num && sscanf(v, "%ld", &iv) == 1) {
+	if (num && conv_i64(&iv, v, n) == 0) {
 		struct tmpl_val t = tmpl_int(iv);
 
 		t.type = TMPL_T_INT64;

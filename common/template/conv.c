@@ -7,7 +7,6 @@
  */
 #include "template/template.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -20,8 +19,7 @@
 
 #define MAX_CONV_DEPTH 512
 
-/* ---- Go's strconv number syntax -------------------------------------------
- */
+/* ---- Go's strconv number syntax ------------------------------------------ */
 
 static int
 digit_value(int c)
@@ -54,91 +52,138 @@ underscores_ok(const char *p, size_t n, bool prefixed)
 	return prev_digit || n == 0;
 }
 
+/* Go's base-0 prefixes: 0x, 0o, 0b, and a bare leading 0 for octal.
+ * Returns the base and moves *i past the prefix. */
+static int
+base_prefix(const char *p, size_t n, size_t *i, bool *prefixed)
+{
+	int c;
+
+	*prefixed = false;
+	if (n - *i < 2 || p[*i] != '0')
+		return 10;
+	c = ascii_tolower((unsigned char)p[*i + 1]);
+	if (c == 'x' || c == 'o' || c == 'b') {
+		*i += 2;
+		*prefixed = true;
+		return c == 'x' ? 16 : c == 'o' ? 8 : 2;
+	}
+	*i += 1;
+	return 8;
+}
+
+/* Accumulates digits of base into *v, up to lim; -1 on a bad digit or
+ * overflow. Underscores are skipped (callers check where they are). */
+static int
+accumulate(uint64_t *v, const char *p, size_t n, int base, uint64_t lim)
+{
+	for (size_t i = 0; i < n; i++) {
+		int d;
+
+		if (p[i] == '_')
+			continue;
+		if ((d = digit_value((unsigned char)p[i])) >= base ||
+		    *v > (lim - (uint64_t)d) / (uint64_t)base)
+			return -1;
+		*v = *v * (uint64_t)base + (uint64_t)d;
+	}
+	return 0;
+}
+
 int
 conv_parse_int(int64_t *out, const char *p, size_t n, int base)
 {
-	bool neg = false, prefixed = false;
+	bool neg = false, prefixed = false, bare_zero;
 	uint64_t v = 0, lim;
-	size_t i = 0, start;
+	size_t i = 0;
 
 	if (n > 0 && (p[0] == '+' || p[0] == '-')) {
 		neg = p[0] == '-';
 		i++;
 	}
 	if (base == 0) {
-		base = 10;
-		if (n - i >= 2 && p[i] == '0') {
-			int c = tolower((unsigned char)p[i + 1]);
-
-			base = c == 'x' ? 16 : c == 'o' ? 8 : c == 'b' ? 2 : 8;
-			i += c == 'x' || c == 'o' || c == 'b' ? 2 : 1;
-			prefixed = c == 'x' || c == 'o' || c == 'b';
-		}
+		base = base_prefix(p, n, &i, &prefixed);
 		if (!underscores_ok(p + i, n - i, prefixed))
 			return -1;
+	} else if (memchr(p, '_', n) != NULL) {
+		return -1;
 	}
-	start = i;
-	if (i >= n && !(base == 8 && !prefixed && start > 0))
+	bare_zero = base == 8 && !prefixed && i == n && n > 0;
+	if (i >= n && !bare_zero)
 		return -1;
 	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-	for (; i < n; i++) {
-		int d;
-
-		if (p[i] == '_')
-			continue;
-		if ((d = digit_value((unsigned char)p[i])) >= base)
-			return -1;
-		if (v > (lim - (uint64_t)d) / (uint64_t)base)
-			return -1;
-		v = v * (uint64_t)base + (uint64_t)d;
-	}
+	if (accumulate(&v, p + i, n - i, base, lim) == -1)
+		return -1;
 	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
 	return 0;
+}
+
+static bool
+is_digit_of(int c, bool hex)
+{
+	return hex ? ascii_isxdigit(c) != 0 : ascii_isdigit(c) != 0;
+}
+
+/* Mantissa digits (with '_' and one '.') from *i; the count of digits. */
+static size_t
+scan_mantissa(const char *p, size_t n, size_t *i, bool hex)
+{
+	size_t digits = 0;
+
+	for (;
+	     *i < n && (is_digit_of((unsigned char)p[*i], hex) || p[*i] == '_');
+	     (*i)++)
+		digits += p[*i] != '_';
+	if (*i < n && p[*i] == '.')
+		for ((*i)++; *i < n && is_digit_of((unsigned char)p[*i], hex);
+		     (*i)++)
+			digits++;
+	return digits;
+}
+
+/* An exponent at *i ('e' for decimal, 'p' for hex): the letter, a sign,
+ * digits. True when there is none or it is well formed. */
+static bool
+scan_exponent(const char *p, size_t n, size_t *i, bool hex)
+{
+	char e = hex ? 'p' : 'e';
+
+	if (*i >= n || ascii_tolower((unsigned char)p[*i]) != e)
+		return !hex; /* Go wants the p exponent in hex floats */
+	(*i)++;
+	if (*i < n && (p[*i] == '+' || p[*i] == '-'))
+		(*i)++;
+	if (*i >= n || !ascii_isdigit((unsigned char)p[*i]))
+		return false;
+	while (*i < n && ascii_isdigit((unsigned char)p[*i]))
+		(*i)++;
+	return true;
+}
+
+static bool
+special_float(const char *p, size_t n)
+{
+	size_t i = n > 0 && (p[0] == '+' || p[0] == '-');
+
+	return (n - i == 3 && strncasecmp(p + i, "inf", 3) == 0) ||
+	    (n - i == 8 && strncasecmp(p + i, "infinity", 8) == 0) ||
+	    (n == 3 && strncasecmp(p, "nan", 3) == 0);
 }
 
 /* Decimal or hex float syntax, or inf/infinity/nan (any case). */
 static bool
 float_syntax(const char *p, size_t n)
 {
-	size_t i = 0, digits = 0;
-	bool hex = false;
+	size_t i = n > 0 && (p[0] == '+' || p[0] == '-');
+	bool hex = n - i > 2 && p[i] == '0' &&
+	    (p[i + 1] == 'x' || p[i + 1] == 'X');
 
-	if (n > 0 && (p[0] == '+' || p[0] == '-'))
-		i++;
-	if ((n - i == 3 && strncasecmp(p + i, "inf", 3) == 0) ||
-	    (n - i == 8 && strncasecmp(p + i, "infinity", 8) == 0) ||
-	    (n == 3 && strncasecmp(p, "nan", 3) == 0))
+	if (special_float(p, n))
 		return true;
-	if (n - i > 2 && p[i] == '0' && (p[i + 1] == 'x' || p[i + 1] == 'X')) {
-		hex = true;
+	if (hex)
 		i += 2;
-	}
-	for (; i < n && (isxdigit((unsigned char)p[i]) || p[i] == '_'); i++) {
-		if (!hex && !isdigit((unsigned char)p[i]) && p[i] != '_')
-			break;
-		digits += p[i] != '_';
-	}
-	if (i < n && p[i] == '.')
-		for (i++; i < n &&
-		     (hex ? isxdigit((unsigned char)p[i])
-		          : isdigit((unsigned char)p[i]));
-		     i++)
-			digits++;
-	if (digits == 0)
+	if (scan_mantissa(p, n, &i, hex) == 0 || !scan_exponent(p, n, &i, hex))
 		return false;
-	if (i < n &&
-	    (hex ? (p[i] == 'p' || p[i] == 'P')
-	         : (p[i] == 'e' || p[i] == 'E'))) {
-		i++;
-		if (i < n && (p[i] == '+' || p[i] == '-'))
-			i++;
-		if (i >= n || !isdigit((unsigned char)p[i]))
-			return false;
-		while (i < n && isdigit((unsigned char)p[i]))
-			i++;
-	} else if (hex) {
-		return false; /* Go wants the p exponent in hex floats */
-	}
 	return i == n;
 }
 
@@ -163,8 +208,7 @@ conv_parse_float(double *out, const char *p, size_t n)
 	return 0;
 }
 
-/* ---- YAML 1.1 scalars (go-yaml v2's resolve) -------------------------------
- */
+/* ---- YAML 1.1 scalars (go-yaml v2's resolve) ----------------------------- */
 
 enum scalar_kind {
 	SC_STR,
@@ -222,38 +266,43 @@ resolve_word(struct scalar *sc, const char *p, size_t n)
 	return true;
 }
 
+static size_t
+count_digits(const char *p, size_t n, size_t *i)
+{
+	size_t d = 0;
+
+	for (; *i < n && ascii_isdigit((unsigned char)p[*i]); (*i)++)
+		d++;
+	return d;
+}
+
+/* [eE][-+]?[0-9]+ at *i, or nothing; false when malformed. */
+static bool
+scan_yaml_exponent(const char *p, size_t n, size_t *i)
+{
+	if (*i >= n || (p[*i] != 'e' && p[*i] != 'E'))
+		return true;
+	(*i)++;
+	if (*i < n && (p[*i] == '+' || p[*i] == '-'))
+		(*i)++;
+	return count_digits(p, n, i) > 0;
+}
+
 /* ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$ */
 static bool
 yaml_style_float(const char *p, size_t n)
 {
-	size_t i = 0, d = 0;
+	size_t i = n > 0 && (p[0] == '+' || p[0] == '-');
+	bool lead = i < n && p[i] == '.';
+	size_t whole = lead ? 0 : count_digits(p, n, &i), frac = 0;
 
-	if (i < n && (p[i] == '+' || p[i] == '-'))
-		i++;
 	if (i < n && p[i] == '.') {
-		for (i++; i < n && isdigit((unsigned char)p[i]); i++)
-			d++;
-		if (d == 0)
-			return false;
-	} else {
-		for (; i < n && isdigit((unsigned char)p[i]); i++)
-			d++;
-		if (d == 0)
-			return false;
-		if (i < n && p[i] == '.')
-			for (i++; i < n && isdigit((unsigned char)p[i]); i++)
-				;
-	}
-	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
 		i++;
-		if (i < n && (p[i] == '+' || p[i] == '-'))
-			i++;
-		if (i >= n || !isdigit((unsigned char)p[i]))
-			return false;
-		while (i < n && isdigit((unsigned char)p[i]))
-			i++;
+		frac = count_digits(p, n, &i);
 	}
-	return i == n;
+	if (lead ? frac == 0 : whole == 0)
+		return false;
+	return scan_yaml_exponent(p, n, &i) && i == n;
 }
 
 static void
@@ -279,7 +328,7 @@ resolve_number(struct scalar *sc, const char *p, size_t n)
 		unsigned long long u = strtoull(plain, &end, 0);
 
 		if (*end == '\0' && errno == 0 && o > 0 &&
-		    isdigit((unsigned char)plain[0])) {
+		    ascii_isdigit((unsigned char)plain[0])) {
 			sc->kind = SC_FLOAT; /* a uint64 past int64 */
 			sc->f = (double)u;
 			sc->is_uint = true;
@@ -306,7 +355,7 @@ resolve_plain(struct scalar *sc, const char *p, size_t n)
 			sc->kind = SC_FLOAT;
 		return;
 	}
-	if (p[0] == '+' || p[0] == '-' || isdigit((unsigned char)p[0]))
+	if (p[0] == '+' || p[0] == '-' || ascii_isdigit((unsigned char)p[0]))
 		resolve_number(sc, p, n);
 }
 
@@ -545,8 +594,7 @@ conv_from_json(struct tmpl_val *out, const char *p, size_t n, struct arena *a,
 	return rv;
 }
 
-/* ---- out: values as doc trees -----------------------------------------------
- */
+/* ---- out: values as doc trees -------------------------------------------- */
 
 /* encoding/json's float text: shortest 'f' between 1e-6 and 1e21, else
  * shortest 'e' with a one-digit exponent kept short ("1e-7"). */
@@ -571,7 +619,7 @@ json_float(struct buf *b, double f)
 		return;
 	}
 	for (int p = 0; p <= 30; p++) {
-		snprintf(tmp, sizeof(tmp), "%.*f", p, f);
+		(void)snprintf(tmp, sizeof(tmp), "%.*f", p, f);
 		if (strtod(tmp, NULL) == f)
 			break;
 	}
@@ -586,41 +634,58 @@ is_letter(uint32_t c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
 }
 
+/* The numeric value of the digit run at s[i..], the earlier digits
+ * deciding whether leading zeros count (go-yaml's numLess quirk). */
+static uint64_t
+digit_run(const char *s, size_t n, size_t i, uint64_t v, size_t *end)
+{
+	for (*end = i; *end < n && ascii_isdigit((unsigned char)s[*end]);
+	     (*end)++)
+		v = v * 10 + (uint64_t)(s[*end] - '0');
+	return v;
+}
+
+static bool
+nonzero_before(const char *s, size_t i)
+{
+	for (size_t j = i; j-- > 0 && ascii_isdigit((unsigned char)s[j]);)
+		if (s[j] != '0')
+			return true;
+	return false;
+}
+
+/* Where a and b first differ at i: letters beat non-letters, digit runs
+ * compare as numbers. */
+static int
+v2_diff(const char *a, size_t an, const char *b, size_t bn, size_t i)
+{
+	unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+	bool xl = is_letter(x), yl = is_letter(y);
+	uint64_t xv, yv, start = 0;
+	size_t ai, bi;
+
+	if (xl && yl)
+		return x < y ? -1 : 1;
+	if (xl || yl)
+		return yl ? -1 : 1;
+	/* a zero that continues an earlier non-zero number counts */
+	if ((x == '0' || y == '0') && nonzero_before(a, i))
+		start = 1;
+	xv = digit_run(a, an, i, start, &ai);
+	yv = digit_run(b, bn, i, start, &bi);
+	if (xv != yv)
+		return xv < yv ? -1 : 1;
+	if (ai != bi)
+		return ai < bi ? -1 : 1;
+	return x < y ? -1 : 1;
+}
+
 static int
 v2_key_cmp(const char *a, size_t an, const char *b, size_t bn)
 {
-	for (size_t i = 0; i < an && i < bn; i++) {
-		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
-		bool xl, yl;
-		size_t ai, bi;
-		uint64_t xv = 0, yv = 0;
-
-		if (x == y)
-			continue;
-		xl = is_letter(x);
-		yl = is_letter(y);
-		if (xl && yl)
-			return x < y ? -1 : 1;
-		if (xl || yl)
-			return yl ? -1 : 1;
-		if (x == '0' || y == '0') {
-			for (size_t j = i;
-			     j-- > 0 && isdigit((unsigned char)a[j]);)
-				if (a[j] != '0') {
-					xv = yv = 1;
-					break;
-				}
-		}
-		for (ai = i; ai < an && isdigit((unsigned char)a[ai]); ai++)
-			xv = xv * 10 + (uint64_t)(a[ai] - '0');
-		for (bi = i; bi < bn && isdigit((unsigned char)b[bi]); bi++)
-			yv = yv * 10 + (uint64_t)(b[bi] - '0');
-		if (xv != yv)
-			return xv < yv ? -1 : 1;
-		if (ai != bi)
-			return ai < bi ? -1 : 1;
-		return x < y ? -1 : 1;
-	}
+	for (size_t i = 0; i < an && i < bn; i++)
+		if (a[i] != b[i])
+			return v2_diff(a, an, b, bn, i);
 	return an < bn ? -1 : an > bn ? 1 : 0;
 }
 
@@ -639,14 +704,15 @@ static int
 map_to_doc(struct doc_node **out, struct arena *a, const struct tmpl_map *m,
     bool json_keys, unsigned depth, struct err *err)
 {
-	const struct tmpl_pair **order = xcalloc(m->n + 1, sizeof(*order));
+	const struct tmpl_pair **order = xcalloc(m->n + 1,
+	    sizeof(struct tmpl_pair *));
 	struct doc_node *map = doc_new_map(a), *v;
 	int rv = 0;
 
 	for (size_t i = 0; i < m->n; i++)
 		order[i] = &m->items[i];
 	if (!json_keys)
-		qsort(order, m->n, sizeof(*order), v2_pair_cmp);
+		qsort(order, m->n, sizeof(struct tmpl_pair *), v2_pair_cmp);
 	for (size_t i = 0; i < m->n && rv == 0; i++) {
 		rv = to_doc(&v, a, &order[i]->val, json_keys, depth + 1, err);
 		if (rv == 0)
@@ -708,11 +774,26 @@ scalar_to_doc(struct arena *a, const struct tmpl_val *v, bool json)
 }
 
 static int
+list_to_doc(struct doc_node **out, struct arena *a, const struct tmpl_list *l,
+    bool json_keys, unsigned depth, struct err *err)
+{
+	struct doc_node *item;
+
+	*out = doc_new_seq(a);
+	for (size_t i = 0; i < l->n; i++) {
+		if (to_doc(&item, a, &l->items[i], json_keys, depth + 1, err) ==
+		    -1)
+			return -1;
+		doc_seq_append(a, *out, item);
+	}
+	return 0;
+}
+
+static int
 to_doc(struct doc_node **out, struct arena *a, const struct tmpl_val *v,
     bool json_keys, unsigned depth, struct err *err)
 {
 	struct tmpl_val plain;
-	struct doc_node *item;
 
 	if (depth > MAX_CONV_DEPTH)
 		return err_set(err, ERR_LIMIT, "value nested deeper than %d",
@@ -725,14 +806,7 @@ to_doc(struct doc_node **out, struct arena *a, const struct tmpl_val *v,
 		*out = doc_new_str(a, v->u.s.p, v->u.s.n);
 		return 0;
 	case TMPL_LIST:
-		*out = doc_new_seq(a);
-		for (size_t i = 0; i < v->u.l->n; i++) {
-			if (to_doc(&item, a, &v->u.l->items[i], json_keys,
-			        depth + 1, err) == -1)
-				return -1;
-			doc_seq_append(a, *out, item);
-		}
-		return 0;
+		return list_to_doc(out, a, v->u.l, json_keys, depth, err);
 	case TMPL_MAP:
 		return map_to_doc(out, a, v->u.m, json_keys, depth, err);
 	case TMPL_OBJ:
@@ -742,13 +816,16 @@ to_doc(struct doc_node **out, struct arena *a, const struct tmpl_val *v,
 		}
 		plain = val_plain(a, v);
 		return to_doc(out, a, &plain, json_keys, depth + 1, err);
-	default:
-		if (v->kind == TMPL_FLOAT && (isnan(v->u.f) || isinf(v->u.f)))
+	case TMPL_FLOAT:
+		if (isnan(v->u.f) || isinf(v->u.f))
 			return err_set(err, ERR_INVALID,
 			    "json: unsupported value: %s",
 			    isnan(v->u.f)    ? "NaN"
 			        : v->u.f < 0 ? "-Inf"
 			                     : "+Inf");
+		*out = scalar_to_doc(a, v, json_keys);
+		return 0;
+	default:
 		*out = scalar_to_doc(a, v, json_keys);
 		return 0;
 	}

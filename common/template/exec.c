@@ -41,8 +41,7 @@ static int eval_pipeline(struct state *s, const struct tmpl_val *dot,
 static int eval_arg(struct state *s, const struct tmpl_val *dot, char type,
     const struct node *n, struct tmpl_val *out, struct err *err);
 
-/* ---- errors ---------------------------------------------------------------
- */
+/* ---- errors -------------------------------------------------------------- */
 
 /* "NAME:LINE:COL" of n in the tree being executed. */
 static void
@@ -60,7 +59,7 @@ location(char *dst, size_t size, const struct tree *t, const struct node *n)
 		}
 	if (nl)
 		col = n->pos - last_nl - 1;
-	snprintf(dst, size, "%s:%u:%zu", t->parse_name, line, col);
+	(void)snprintf(dst, size, "%s:%u:%zu", t->parse_name, line, col);
 }
 
 /* The node as Go's String() prints it, near enough: its source text. */
@@ -70,8 +69,8 @@ context(char *dst, size_t size, const struct tree *t, const struct node *n)
 	size_t len = n->end > n->pos ? n->end - n->pos : 0;
 
 	if (n->type == N_TEMPLATE) {
-		snprintf(dst, size, "{{template \"%s\"%s%.*s}}", n->u.call.name,
-		    n->u.call.pipe != NULL ? " " : "",
+		(void)snprintf(dst, size, "{{template \"%s\"%s%.*s}}",
+		    n->u.call.name, n->u.call.pipe != NULL ? " " : "",
 		    n->u.call.pipe != NULL
 		        ? (int)(n->u.call.pipe->end - n->u.call.pipe->pos)
 		        : 0,
@@ -81,7 +80,7 @@ context(char *dst, size_t size, const struct tree *t, const struct node *n)
 	}
 	if (len > 120)
 		len = 120;
-	snprintf(dst, size, "%.*s", (int)len, t->text + n->pos);
+	(void)snprintf(dst, size, "%.*s", (int)len, t->text + n->pos);
 }
 
 static int vwrapf(struct state *s, struct err *err, bool set, const char *fmt,
@@ -92,7 +91,7 @@ vwrapf(struct state *s, struct err *err, bool set, const char *fmt, va_list ap)
 {
 	char loc[300], ctx[300], msg[700];
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (s->at == NULL) {
 		if (set)
 			return err_set(err, ERR_INVALID, "template: %s: %s",
@@ -281,7 +280,7 @@ literal_arg(struct state *s, char t, const struct node *n, struct tmpl_val *out,
 	const char *want = NULL;
 	char found[128];
 
-	snprintf(found, sizeof(found), "%.*s", (int)(n->end - n->pos),
+	(void)snprintf(found, sizeof(found), "%.*s", (int)(n->end - n->pos),
 	    s->tree->text + n->pos);
 	if (n->type == N_BOOL && (t == 'b' || t == 'a')) {
 		*out = tmpl_bool(n->u.b);
@@ -496,7 +495,9 @@ param_type(const char *sig, size_t i, size_t *nfixed, bool *variadic)
 	*nfixed = *variadic ? len - 2 : len;
 	if (i < *nfixed)
 		return sig[i];
-	return *variadic ? sig[len - 1] : 'a';
+	if (*variadic)
+		return sig[len - 1];
+	return 'a';
 }
 
 static int

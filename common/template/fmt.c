@@ -63,8 +63,7 @@ pad(struct buf *b, const struct spec *sp, const char *s, size_t n, bool numeric)
 	buf_append(b, s, n);
 }
 
-/* ---- floats ----------------------------------------------------------------
- */
+/* ---- floats -------------------------------------------------------------- */
 
 /* Shortest digits that read back as f: "15" and exponent 0 for 1.5. */
 static int
@@ -74,12 +73,12 @@ shortest_digits(double f, char *digits, size_t size, int *exp10)
 	int p, n = 0;
 
 	for (p = 1; p <= 17; p++) {
-		snprintf(tmp, sizeof(tmp), "%.*e", p - 1, f);
+		(void)snprintf(tmp, sizeof(tmp), "%.*e", p - 1, f);
 		if (strtod(tmp, NULL) == f)
 			break;
 	}
 	e = strchr(tmp, 'e');
-	*exp10 = atoi(e + 1);
+	*exp10 = (int)strtol(e + 1, NULL, 10);
 	for (const char *q = tmp; q < e && (size_t)n + 1 < size; q++)
 		if (*q >= '0' && *q <= '9')
 			digits[n++] = *q;
@@ -94,7 +93,7 @@ put_exp(struct buf *b, char e, int x)
 {
 	char tmp[16];
 
-	snprintf(tmp, sizeof(tmp), "%c%c%02d", e, x < 0 ? '-' : '+',
+	(void)snprintf(tmp, sizeof(tmp), "%c%c%02d", e, x < 0 ? '-' : '+',
 	    x < 0 ? -x : x);
 	buf_puts(b, tmp);
 }
@@ -103,12 +102,15 @@ put_exp(struct buf *b, char e, int x)
 static void
 float_shortest(struct buf *b, double f, char verb)
 {
-	char d[24];
+	char d[26];
 	int nd, x, dp;
 
-	nd = shortest_digits(f, d, sizeof(d), &x);
-	if (verb == 'g' || verb == 'G')
-		verb = (x < -4 || x >= 6) ? (verb == 'g' ? 'e' : 'E') : 'f';
+	nd = shortest_digits(f, d, sizeof(d) - 1, &x);
+	d[nd + 1] = '0'; /* what i >= nd reads below */
+	if ((verb == 'g' || verb == 'G') && (x < -4 || x >= 6))
+		verb = verb == 'g' ? 'e' : 'E';
+	else if (verb == 'g' || verb == 'G')
+		verb = 'f';
 	if (verb == 'e' || verb == 'E') {
 		buf_putc(b, d[0]);
 		if (nd > 1) {
@@ -127,7 +129,7 @@ float_shortest(struct buf *b, double f, char verb)
 		return;
 	}
 	for (int i = 0; i < dp; i++)
-		buf_putc(b, i < nd ? d[i] : '0');
+		buf_putc(b, d[i < nd ? i : nd + 1]);
 	if (nd > dp) {
 		buf_putc(b, '.');
 		buf_append(b, d + dp, (size_t)(nd - dp));
@@ -178,36 +180,36 @@ c_float(struct buf *t, char verb, bool sharp, int prec, double f)
 	}
 }
 
+/* NaN and the infinities, padded with spaces only. */
+static void
+fmt_special_float(struct buf *b, const struct spec *sp, double f)
+{
+	struct spec s2 = *sp;
+	const char *s;
+
+	if (isnan(f))
+		s = sp->plus ? "+NaN" : sp->space ? " NaN" : "NaN";
+	else
+		s = f < 0 ? "-Inf" : sp->space ? " Inf" : "+Inf";
+	s2.zero = false;
+	pad(b, &s2, s, strlen(s), false);
+}
+
 static void
 fmt_float(struct buf *b, const struct spec *sp, double f)
 {
 	struct buf t;
-	char verb = sp->verb == 'v' ? 'g' : sp->verb;
+	char verb = sp->verb;
 
-	buf_init(&t, 1 << 20);
-	if (sp->plus && !signbit(f))
-		buf_putc(&t, '+');
-	else if (sp->space && !signbit(f))
-		buf_putc(&t, ' ');
 	if (isnan(f) || isinf(f)) {
-		struct spec s2 = *sp;
-
-		buf_reset(&t);
-		if (isnan(f))
-			buf_puts(&t,
-			    sp->plus        ? "+NaN"
-			        : sp->space ? " NaN"
-			                    : "NaN");
-		else
-			buf_puts(&t,
-			    f < 0           ? "-Inf"
-			        : sp->space ? " Inf"
-			                    : "+Inf");
-		s2.zero = false;
-		pad(b, &s2, t.data, t.len, false);
-		buf_release(&t);
+		fmt_special_float(b, sp, f);
 		return;
 	}
+	buf_init(&t, 1 << 20);
+	if ((sp->plus || sp->space) && !signbit(f))
+		buf_putc(&t, sp->plus ? '+' : ' ');
+	if (verb == 'v')
+		verb = 'g';
 	if (verb == 'F')
 		verb = 'f';
 	if (!sp->has_prec && (verb == 'g' || verb == 'G')) {
@@ -336,7 +338,7 @@ fmt_rune_quoted(struct buf *t, int64_t r)
 	} else if (r == '\n' || r == '\t' || r == '\r') {
 		buf_puts(t, r == '\n' ? "\\n" : r == '\t' ? "\\t" : "\\r");
 	} else if (r < 0x20 || r == 0x7f) {
-		snprintf(s, sizeof(s), "\\x%02x", (unsigned)r);
+		(void)snprintf(s, sizeof(s), "\\x%02x", (unsigned)r);
 		buf_puts(t, s);
 	} else {
 		put_utf8(t, (uint32_t)r);
@@ -543,9 +545,7 @@ bad_verb(struct buf *b, char verb, const struct tmpl_val *v)
 	struct spec sv = { .verb = 'v' };
 
 	buf_printf(b, "%%!%c(", verb);
-	if (v == NULL) {
-		buf_puts(b, "<nil>");
-	} else if (v->kind == TMPL_NIL) {
+	if (v == NULL || v->kind == TMPL_NIL) {
 		buf_puts(b, "<nil>");
 	} else {
 		buf_printf(b, "%s=", val_type_name(v));
@@ -660,78 +660,81 @@ print_obj(struct buf *b, const struct spec *sp, const struct tmpl_val *v)
 }
 
 static void
-print_arg(struct buf *b, const struct spec *sp, const struct tmpl_val *v,
+print_int_arg(struct buf *b, const struct spec *sp, const struct tmpl_val *v)
+{
+	struct spec s2 = *sp;
+
+	if (sp->verb == 'v' && sp->sharp) {
+		buf_printf(b, "%" PRId64, v->u.i);
+		return;
+	}
+	if (strchr("vdboOxXcqU", sp->verb) == NULL) {
+		bad_verb(b, sp->verb, v);
+		return;
+	}
+	if (s2.verb == 'v')
+		s2.verb = 'd';
+	fmt_int_verb(b, &s2, v->u.i);
+}
+
+static void
+print_str_arg(struct buf *b, const struct spec *sp, const struct tmpl_val *v,
     int depth)
+{
+	if (v->type == TMPL_T_BYTES && sp->verb == 'v') {
+		buf_putc(b, '[');
+		for (size_t i = 0; i < v->u.s.n; i++)
+			buf_printf(b, i > 0 ? " %u" : "%u",
+			    (unsigned char)v->u.s.p[i]);
+		buf_putc(b, ']');
+	} else if (sp->verb == 'v' && sp->sharp) {
+		print_go_syntax(b, v, depth);
+	} else if (strchr("vsqxX", sp->verb) != NULL) {
+		fmt_str(b, sp, v->u.s.p, v->u.s.n);
+	} else {
+		bad_verb(b, sp->verb, v);
+	}
+}
+
+/* nil, bool and float: the verbs each accepts, or %!verb(...). */
+static void
+print_simple_arg(struct buf *b, const struct spec *sp, const struct tmpl_val *v)
 {
 	char verb = sp->verb;
 
+	if (v->kind == TMPL_NIL && verb == 'v')
+		pad(b, sp, "<nil>", 5, false);
+	else if (v->kind == TMPL_BOOL && (verb == 'v' || verb == 't'))
+		pad(b, sp, v->u.b ? "true" : "false", v->u.b ? 4 : 5, false);
+	else if (v->kind == TMPL_FLOAT && strchr("veEfFgG", verb) != NULL)
+		fmt_float(b, sp, v->u.f);
+	else
+		bad_verb(b, verb, v);
+}
+
+static void
+print_arg(struct buf *b, const struct spec *sp, const struct tmpl_val *v,
+    int depth)
+{
 	if (depth > MAX_PRINT_DEPTH) {
 		buf_puts(b, "...");
 		return;
 	}
-	if (verb == 'T') {
-		fmt_str(b,
-		    &(struct spec){ .verb = 's',
-		        .minus = sp->minus,
-		        .has_width = sp->has_width,
-		        .width = sp->width },
-		    val_type_name(v), strlen(val_type_name(v)));
+	if (sp->verb == 'T') {
+		struct spec ts = { .verb = 's',
+			.minus = sp->minus,
+			.has_width = sp->has_width,
+			.width = sp->width };
+
+		fmt_str(b, &ts, val_type_name(v), strlen(val_type_name(v)));
 		return;
 	}
 	switch (v->kind) {
-	case TMPL_NIL:
-		if (verb == 'v')
-			pad(b, sp, "<nil>", 5, false);
-		else
-			bad_verb(b, verb, v);
-		return;
-	case TMPL_BOOL:
-		if (verb == 'v' || verb == 't')
-			pad(b, sp, v->u.b ? "true" : "false", v->u.b ? 4 : 5,
-			    false);
-		else
-			bad_verb(b, verb, v);
-		return;
 	case TMPL_INT:
-		if (verb == 'v' && sp->sharp)
-			buf_printf(b, "%" PRId64, v->u.i);
-		else if (strchr("vdboOxXcqU", verb) != NULL)
-			fmt_int_verb(b,
-			    &(struct spec){ .plus = sp->plus,
-			        .minus = sp->minus,
-			        .sharp = sp->sharp,
-			        .space = sp->space,
-			        .zero = sp->zero,
-			        .has_width = sp->has_width,
-			        .has_prec = sp->has_prec,
-			        .width = sp->width,
-			        .prec = sp->prec,
-			        .verb = verb == 'v' ? 'd' : verb },
-			    v->u.i);
-		else
-			bad_verb(b, verb, v);
-		return;
-	case TMPL_FLOAT:
-		if (strchr("vbeEfFgGxX", verb) != NULL && verb != 'b' &&
-		    verb != 'x' && verb != 'X')
-			fmt_float(b, sp, v->u.f);
-		else
-			bad_verb(b, verb, v);
+		print_int_arg(b, sp, v);
 		return;
 	case TMPL_STR:
-		if (v->type == TMPL_T_BYTES && verb == 'v') {
-			buf_putc(b, '[');
-			for (size_t i = 0; i < v->u.s.n; i++)
-				buf_printf(b, i > 0 ? " %u" : "%u",
-				    (unsigned char)v->u.s.p[i]);
-			buf_putc(b, ']');
-		} else if (verb == 'v' && sp->sharp) {
-			print_go_syntax(b, v, depth);
-		} else if (strchr("vsqxX", verb) != NULL) {
-			fmt_str(b, sp, v->u.s.p, v->u.s.n);
-		} else {
-			bad_verb(b, verb, v);
-		}
+		print_str_arg(b, sp, v, depth);
 		return;
 	case TMPL_LIST:
 		print_list(b, sp, v, depth);
@@ -739,8 +742,11 @@ print_arg(struct buf *b, const struct spec *sp, const struct tmpl_val *v,
 	case TMPL_MAP:
 		print_map(b, sp, v, depth);
 		return;
-	default:
+	case TMPL_OBJ:
 		print_obj(b, sp, v);
+		return;
+	default:
+		print_simple_arg(b, sp, v);
 		return;
 	}
 }
@@ -894,7 +900,9 @@ one_verb(struct buf *b, struct fmtstate *st)
 	}
 	c = rune_at(st->f, st->n, st->i, &w);
 	st->i += w;
-	sp.verb = c >= 0 && c < 0x80 ? (char)c : '?';
+	sp.verb = '?';
+	if (c >= 0 && c < 0x80)
+		sp.verb = (char)c;
 	if (c == '%') {
 		buf_putc(b, '%');
 		return;

@@ -224,7 +224,7 @@ make_cert(const struct cert_req *r, EVP_PKEY *key, X509 *issuer,
 	char cn[256];
 	bool ok;
 
-	snprintf(cn, sizeof(cn), "%.*s", (int)r->cn->u.s.n, r->cn->u.s.p);
+	(void)snprintf(cn, sizeof(cn), "%.*s", (int)r->cn->u.s.n, r->cn->u.s.p);
 	buf_init(&san, 1 << 16);
 	alt_names(&san, r->ips, r->dns);
 	ok = x != NULL && serial != NULL && BN_rand(serial, 128, -1, 0) == 1 &&
@@ -276,7 +276,38 @@ cert_value(struct tmpl_val *out, struct arena *a, X509 *x, EVP_PKEY *k)
 	return 0;
 }
 
-/* genCA, genSelfSignedCert, genSignedCert. */
+/* A PEM string field of the ca value ("Cert", "Key") as a memory BIO. */
+static BIO *
+pem_field(const struct tmpl_val *ca, const char *key)
+{
+	const struct tmpl_val *v = ca->kind == TMPL_MAP
+	    ? tmpl_map_find(ca->u.m, key, strlen(key))
+	    : NULL;
+
+	if (v == NULL || v->kind != TMPL_STR)
+		return NULL;
+	return BIO_new_mem_buf(v->u.s.p, (int)v->u.s.n);
+}
+
+/* The signing certificate and key of a genCA result. */
+static int
+load_issuer(X509 **issuer, EVP_PKEY **ikey, const struct tmpl_val *ca,
+    struct err *err)
+{
+	BIO *cb = pem_field(ca, "Cert"), *kb = pem_field(ca, "Key");
+
+	*issuer = cb != NULL ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
+	*ikey = kb != NULL ? PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL)
+	                   : NULL;
+	BIO_free(cb);
+	BIO_free(kb);
+	if (*issuer == NULL || *ikey == NULL)
+		return err_set(err, ERR_INVALID,
+		    "unable to decode certificate");
+	return 0;
+}
+
+/* genCA, genSelfSignedCert, genSignedCert: {Cert, Key} in a. */
 static int
 gen_cert(struct tmpl_val *out, struct arena *a, const struct cert_req *r,
     const struct tmpl_val *ca, struct err *err)
@@ -286,33 +317,8 @@ gen_cert(struct tmpl_val *out, struct arena *a, const struct cert_req *r,
 	X509 *issuer = NULL, *x = NULL;
 	int rv = -1;
 
-	if (ca != NULL) {
-		const struct tmpl_val *cp = ca->kind == TMPL_MAP
-		    ? tmpl_map_find(ca->u.m, "Cert", 4)
-		    : NULL;
-		const struct tmpl_val *kp = ca->kind == TMPL_MAP
-		    ? tmpl_map_find(ca->u.m, "Key", 3)
-		    : NULL;
-		BIO *cb = cp != NULL && cp->kind == TMPL_STR
-		    ? BIO_new_mem_buf(cp->u.s.p, (int)cp->u.s.n)
-		    : NULL;
-		BIO *kb = kp != NULL && kp->kind == TMPL_STR
-		    ? BIO_new_mem_buf(kp->u.s.p, (int)kp->u.s.n)
-		    : NULL;
-
-		issuer = cb != NULL ? PEM_read_bio_X509(cb, NULL, NULL, NULL)
-		                    : NULL;
-		ikey = kb != NULL
-		    ? PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL)
-		    : NULL;
-		BIO_free(cb);
-		BIO_free(kb);
-		if (issuer == NULL || ikey == NULL) {
-			err_set(err, ERR_INVALID,
-			    "unable to decode certificate");
-			goto out;
-		}
-	}
+	if (ca != NULL && load_issuer(&issuer, &ikey, ca, err) == -1)
+		goto out;
 	if (key == NULL || (x = make_cert(r, key, issuer, ikey)) == NULL ||
 	    cert_value(out, a, x, key) == -1) {
 		ssl_err(err, "certificate generation");
@@ -365,7 +371,7 @@ lazy_make(struct lazy_cert *lc, struct err *err)
 	if (gen_cert(&lc->value, lc->a, &r,
 	        lc->ca.kind == TMPL_NIL ? NULL : &ca, err) == -1) {
 		lc->failed = true;
-		snprintf(lc->errmsg, sizeof(lc->errmsg), "%s", err->msg);
+		(void)snprintf(lc->errmsg, sizeof(lc->errmsg), "%s", err->msg);
 		return -1;
 	}
 	lc->done = true;

@@ -8,7 +8,6 @@
  */
 #include "template/tmpl_int.h"
 
-#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,12 +95,12 @@ time_in(struct gotime *t, bool local)
 
 	if (local && localtime_r(&s, &tm) != NULL) {
 		t->off = (int32_t)tm.tm_gmtoff;
-		snprintf(t->zone, sizeof(t->zone), "%s",
+		(void)snprintf(t->zone, sizeof(t->zone), "%s",
 		    tm.tm_zone != NULL ? tm.tm_zone : "UTC");
 		return;
 	}
 	t->off = 0;
-	snprintf(t->zone, sizeof(t->zone), "UTC");
+	(void)snprintf(t->zone, sizeof(t->zone), "UTC");
 }
 
 static struct tmpl_val
@@ -174,7 +173,7 @@ put_frac(struct buf *b, int32_t nsec, size_t digits, bool trim, char sep)
 {
 	char d[10];
 
-	snprintf(d, sizeof(d), "%09d", nsec);
+	(void)snprintf(d, sizeof(d), "%09d", nsec);
 	if (trim) {
 		size_t n = digits;
 
@@ -245,68 +244,101 @@ static const struct layout_elem tokens[] = {
 	{ "5", L_5 },
 };
 
-static void
-put_field(struct buf *b, int id, const struct tm *tm, const struct gotime *t)
-{
-	int h12 = tm->tm_hour % 12 == 0 ? 12 : tm->tm_hour % 12;
+/* A numeric element's width and padding ('\0': no padding). */
+static const struct {
+	int id;
+	int width;
+	char pad;
+} num_elems[] = {
+	{ L_2006, 4, '0' },
+	{ L_06, 2, '0' },
+	{ L_01, 2, '0' },
+	{ L_1, 0, '\0' },
+	{ L_002, 3, '0' },
+	{ L_02, 2, '0' },
+	{ L__2, 2, ' ' },
+	{ L_2, 0, '\0' },
+	{ L_15, 2, '0' },
+	{ L_03, 2, '0' },
+	{ L_3, 0, '\0' },
+	{ L_04, 2, '0' },
+	{ L_4, 0, '\0' },
+	{ L_05, 2, '0' },
+	{ L_5, 0, '\0' },
+};
 
+static int
+elem_value(int id, const struct tm *tm)
+{
 	switch (id) {
-	case L_JANUARY:
-		buf_puts(b, months[tm->tm_mon]);
-		break;
-	case L_JAN:
-		buf_append(b, months[tm->tm_mon], 3);
-		break;
-	case L_MONDAY:
-		buf_puts(b, days[tm->tm_wday]);
-		break;
-	case L_MON:
-		buf_append(b, days[tm->tm_wday], 3);
-		break;
-	case L_MST:
-		buf_puts(b, t->zone);
-		break;
 	case L_2006:
-		buf_printf(b, "%04d", tm->tm_year + 1900);
-		break;
+		return tm->tm_year + 1900;
 	case L_06:
-		buf_printf(b, "%02d", (tm->tm_year + 1900) % 100);
-		break;
+		return (tm->tm_year + 1900) % 100;
 	case L_01:
 	case L_1:
-		buf_printf(b, id == L_01 ? "%02d" : "%d", tm->tm_mon + 1);
-		break;
+		return tm->tm_mon + 1;
 	case L_002:
-		buf_printf(b, "%03d", tm->tm_yday + 1);
-		break;
+		return tm->tm_yday + 1;
 	case L_02:
 	case L__2:
 	case L_2:
-		buf_printf(b,
-		    id == L_02       ? "%02d"
-		        : id == L__2 ? "%2d"
-		                     : "%d",
-		    tm->tm_mday);
-		break;
+		return tm->tm_mday;
 	case L_15:
-		buf_printf(b, "%02d", tm->tm_hour);
-		break;
+		return tm->tm_hour;
 	case L_03:
 	case L_3:
-		buf_printf(b, id == L_03 ? "%02d" : "%d", h12);
-		break;
+		return tm->tm_hour % 12 == 0 ? 12 : tm->tm_hour % 12;
 	case L_04:
 	case L_4:
-		buf_printf(b, id == L_04 ? "%02d" : "%d", tm->tm_min);
-		break;
-	case L_05:
-	case L_5:
-		buf_printf(b, id == L_05 ? "%02d" : "%d", tm->tm_sec);
-		break;
+		return tm->tm_min;
 	default:
-		buf_puts(b,
-		    tm->tm_hour >= 12 ? (id == L_PM ? "PM" : "pm")
-		                      : (id == L_PM ? "AM" : "am"));
+		return tm->tm_sec;
+	}
+}
+
+static void
+put_number(struct buf *b, int id, const struct tm *tm)
+{
+	char tmp[16];
+	int n;
+
+	for (size_t k = 0; k < sizeof(num_elems) / sizeof(num_elems[0]); k++) {
+		if (num_elems[k].id != id)
+			continue;
+		n = snprintf(tmp, sizeof(tmp), "%d", elem_value(id, tm));
+		for (; n < num_elems[k].width; n++)
+			buf_putc(b, num_elems[k].pad);
+		buf_puts(b, tmp);
+		return;
+	}
+}
+
+static void
+put_field(struct buf *b, int id, const struct tm *tm, const struct gotime *t)
+{
+	switch (id) {
+	case L_JANUARY:
+	case L_JAN:
+		buf_append(b, months[tm->tm_mon],
+		    id == L_JAN ? 3 : strlen(months[tm->tm_mon]));
+		return;
+	case L_MONDAY:
+	case L_MON:
+		buf_append(b, days[tm->tm_wday],
+		    id == L_MON ? 3 : strlen(days[tm->tm_wday]));
+		return;
+	case L_MST:
+		buf_puts(b, t->zone);
+		return;
+	case L_PM:
+		buf_puts(b, tm->tm_hour >= 12 ? "PM" : "AM");
+		return;
+	case L_pm:
+		buf_puts(b, tm->tm_hour >= 12 ? "pm" : "am");
+		return;
+	default:
+		put_number(b, id, tm);
 	}
 }
 
@@ -344,7 +376,7 @@ frac_token(const char *p, size_t n, bool after_secs)
 		return 0;
 	while (k < n && p[k] == p[1])
 		k++;
-	if (k < n && isdigit((unsigned char)p[k]))
+	if (k < n && ascii_isdigit((unsigned char)p[k]))
 		return 0;
 	return after_secs ? k : 0;
 }
@@ -454,46 +486,63 @@ fn_unix_epoch(struct tmpl_val *out, struct call *c, struct err *err)
 	return 0;
 }
 
+/* ".fraction" of digits (zero-padded to width), trailing zeros cut. */
+static void
+put_fraction(struct buf *b, uint64_t v, int width)
+{
+	char frac[24];
+	int fl;
+
+	if (v == 0)
+		return;
+	fl = snprintf(frac, sizeof(frac), "%0*" PRIu64, width, v);
+	while (fl > 0 && frac[fl - 1] == '0')
+		fl--;
+	buf_printf(b, ".%.*s", fl, frac);
+}
+
+/* Under a second: ns, µs or ms with a fraction. */
+static void
+small_duration(struct buf *b, uint64_t u)
+{
+	if (u < 1000) {
+		buf_printf(b, "%" PRIu64 "ns", u);
+		return;
+	}
+	if (u < 1000000) {
+		buf_printf(b, "%" PRIu64, u / 1000);
+		put_fraction(b, u % 1000, 3);
+		buf_puts(b, "µs");
+		return;
+	}
+	buf_printf(b, "%" PRIu64, u / 1000000);
+	put_fraction(b, u % 1000000, 6);
+	buf_puts(b, "ms");
+}
+
 /* Go's time.Duration.String for nanoseconds. */
 static void
 duration_string(struct buf *b, int64_t ns)
 {
 	uint64_t u = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
-	char frac[16];
-	int fl = 0;
+	const uint64_t sec = 1000000000, min = 60 * sec, hour = 60 * min;
 
-	if (ns < 0)
-		buf_putc(b, '-');
-	if (u < 1000000000) {
-		const char *unit = u < 1000 ? "ns" : u < 1000000 ? "µs" : "ms";
-		uint64_t div = u < 1000 ? 1 : u < 1000000 ? 1000 : 1000000;
-
-		if (u == 0) {
-			buf_puts(b, "0s");
-			return;
-		}
-		buf_printf(b, "%" PRIu64, u / div);
-		if (u % div != 0) {
-			fl = snprintf(frac, sizeof(frac), "%0*" PRIu64,
-			    div == 1000 ? 3 : 6, u % div);
-			while (fl > 0 && frac[fl - 1] == '0')
-				fl--;
-			buf_printf(b, ".%.*s", fl, frac);
-		}
-		buf_puts(b, unit);
+	if (ns == 0) {
+		buf_puts(b, "0s");
 		return;
 	}
-	if (u >= 3600000000000ULL)
-		buf_printf(b, "%" PRIu64 "h", u / (uint64_t)3600000000000);
-	if (u >= 60000000000ULL)
-		buf_printf(b, "%" PRIu64 "m", (u / (uint64_t)60000000000) % 60);
-	buf_printf(b, "%" PRIu64, (u / 1000000000) % 60);
-	if (u % 1000000000 != 0) {
-		fl = snprintf(frac, sizeof(frac), "%09" PRIu64, u % 1000000000);
-		while (fl > 0 && frac[fl - 1] == '0')
-			fl--;
-		buf_printf(b, ".%.*s", fl, frac);
+	if (ns < 0)
+		buf_putc(b, '-');
+	if (u < sec) {
+		small_duration(b, u);
+		return;
 	}
+	if (u >= hour)
+		buf_printf(b, "%" PRIu64 "h", u / hour);
+	if (u >= min)
+		buf_printf(b, "%" PRIu64 "m", (u / min) % 60);
+	buf_printf(b, "%" PRIu64, (u / sec) % 60);
+	put_fraction(b, u % sec, 9);
 	buf_putc(b, 's');
 }
 
@@ -612,7 +661,7 @@ parse_num(const char **p, const char *end, int width, bool exact, int *out)
 {
 	int v = 0, k = 0;
 
-	while (*p < end && k < width && isdigit((unsigned char)**p)) {
+	while (*p < end && k < width && ascii_isdigit((unsigned char)**p)) {
 		v = v * 10 + (**p - '0');
 		(*p)++;
 		k++;
@@ -621,49 +670,49 @@ parse_num(const char **p, const char *end, int width, bool exact, int *out)
 	return k > 0 && (!exact || k == width);
 }
 
+/* A number of up to width digits (exactly width when exact) within
+ * [lo, hi], stored with offset added; false when it does not fit. */
 static bool
-parse_elem(int id, const char **p, const char *end, struct tm *tm)
+parse_field(const char **p, const char *end, int width, bool exact, int lo,
+    int hi, int *field, int offset)
 {
 	int v;
 
+	if (!parse_num(p, end, width, exact, &v) || v < lo || v > hi)
+		return false;
+	*field = v + offset;
+	return true;
+}
+
+static bool
+parse_elem(int id, const char **p, const char *end, struct tm *tm)
+{
 	switch (id) {
 	case L_2006:
-		if (!parse_num(p, end, 4, true, &v))
-			return false;
-		tm->tm_year = v - 1900;
-		return true;
+		return parse_field(p, end, 4, true, 0, 9999, &tm->tm_year,
+		    -1900);
 	case L_01:
 	case L_1:
-		if (!parse_num(p, end, 2, id == L_01, &v) || v < 1 || v > 12)
-			return false;
-		tm->tm_mon = v - 1;
-		return true;
+		return parse_field(p, end, 2, id == L_01, 1, 12, &tm->tm_mon,
+		    -1);
+	case L__2:
+		if (*p < end && **p == ' ')
+			(*p)++;
+		return parse_field(p, end, 2, false, 1, 31, &tm->tm_mday, 0);
 	case L_02:
 	case L_2:
-	case L__2:
-		if (id == L__2 && *p < end && **p == ' ')
-			(*p)++;
-		if (!parse_num(p, end, 2, id == L_02, &v) || v < 1 || v > 31)
-			return false;
-		tm->tm_mday = v;
-		return true;
+		return parse_field(p, end, 2, id == L_02, 1, 31, &tm->tm_mday,
+		    0);
 	case L_15:
-		if (!parse_num(p, end, 2, false, &v) || v > 23)
-			return false;
-		tm->tm_hour = v;
-		return true;
+		return parse_field(p, end, 2, false, 0, 23, &tm->tm_hour, 0);
 	case L_04:
 	case L_4:
-		if (!parse_num(p, end, 2, id == L_04, &v) || v > 59)
-			return false;
-		tm->tm_min = v;
-		return true;
+		return parse_field(p, end, 2, id == L_04, 0, 59, &tm->tm_min,
+		    0);
 	case L_05:
 	case L_5:
-		if (!parse_num(p, end, 2, id == L_05, &v) || v > 59)
-			return false;
-		tm->tm_sec = v;
-		return true;
+		return parse_field(p, end, 2, id == L_05, 0, 59, &tm->tm_sec,
+		    0);
 	default:
 		return false;
 	}

@@ -242,44 +242,53 @@ fn_to_json(struct tmpl_val *out, struct call *c, struct err *err)
 	return rv;
 }
 
-/* fromYaml/fromJson: a map, or {"Error": message} */
+static const char *
+json_kind(const struct tmpl_val *v)
+{
+	switch (v->kind) {
+	case TMPL_LIST:
+		return "array";
+	case TMPL_MAP:
+		return "object";
+	case TMPL_STR:
+		return "string";
+	case TMPL_BOOL:
+		return "bool";
+	default:
+		return "number";
+	}
+}
+
+/* fromYaml/fromJson and the Array forms: the value, or Helm's error
+ * value ({"Error": msg}, or [msg]) when it does not parse or fit. */
 static int
 from_text(struct tmpl_val *out, struct call *c, bool json, bool array)
 {
 	struct err e = ERR_INIT;
-	struct tmpl_val v;
+	struct tmpl_val v, msg;
 	int rv = json ? conv_from_json(&v, STR(c, 0).p, STR(c, 0).n, c->a, &e)
 	              : conv_from_yaml(&v, STR(c, 0).p, STR(c, 0).n, c->a, &e);
 
 	if (rv == 0 && v.kind != TMPL_NIL &&
-	    v.kind != (array ? TMPL_LIST : TMPL_MAP)) {
-		err_set(&e, ERR_INVALID,
+	    v.kind != (array ? TMPL_LIST : TMPL_MAP))
+		rv = err_set(&e, ERR_INVALID,
 		    "%sjson: cannot unmarshal %s into Go value of type %s",
 		    json ? ""
 		         : "error unmarshaling JSON: while decoding JSON: ",
-		    v.kind == TMPL_LIST       ? "array"
-		        : v.kind == TMPL_MAP  ? "object"
-		        : v.kind == TMPL_STR  ? "string"
-		        : v.kind == TMPL_BOOL ? "bool"
-		                              : "number",
+		    json_kind(&v),
 		    array ? "[]interface {}" : "map[string]interface {}");
-		rv = -1;
-	}
-	if (rv == 0) {
-		*out = v.kind != TMPL_NIL ? v
-		    : array               ? tmpl_list_new(c->a, 0)
-		                          : tmpl_map_new(c->a, 0);
+	if (rv == 0 && v.kind != TMPL_NIL) {
+		*out = v;
 		return 0;
 	}
-	if (array) {
-		*out = tmpl_list_new(c->a, 1);
-		tmpl_list_append(c->a, out->u.l,
-		    tmpl_str_dup(c->a, e.msg, strlen(e.msg)));
-	} else {
-		*out = tmpl_map_new(c->a, 1);
-		tmpl_map_set(c->a, out->u.m, "Error", 5,
-		    tmpl_str_dup(c->a, e.msg, strlen(e.msg)));
-	}
+	*out = array ? tmpl_list_new(c->a, 1) : tmpl_map_new(c->a, 1);
+	if (rv == 0)
+		return 0;
+	msg = tmpl_str_dup(c->a, e.msg, strlen(e.msg));
+	if (array)
+		tmpl_list_append(c->a, out->u.l, msg);
+	else
+		tmpl_map_set(c->a, out->u.m, "Error", 5, msg);
 	return 0;
 }
 

@@ -479,6 +479,41 @@ fn_omit(struct tmpl_val *out, struct call *c, struct err *err)
 	return pick_omit(out, c, false);
 }
 
+static int merge_map(struct arena *a, struct tmpl_map *dst,
+    const struct tmpl_map *src, bool overwrite, unsigned depth,
+    struct err *err);
+
+/* mergo's deepMerge for one key of src (value sv) into dst. */
+static int
+merge_key(struct arena *a, struct tmpl_map *dst, const struct tmpl_pair *p,
+    bool overwrite, unsigned depth, struct err *err)
+{
+	const struct tmpl_val *sv = &p->val;
+	struct tmpl_val *hit = tmpl_map_find(dst, p->key, p->keylen);
+	struct tmpl_val dv = hit != NULL ? *hit : tmpl_nil();
+	bool have = hit != NULL, kept;
+
+	if (sv->kind == TMPL_NIL) {
+		if (overwrite)
+			tmpl_map_set(a, dst, p->key, p->keylen, *sv);
+		return 0;
+	}
+	if (sv->kind == TMPL_MAP && dv.kind == TMPL_MAP &&
+	    merge_map(a, dv.u.m, sv->u.m, overwrite, depth + 1, err) == -1)
+		return -1;
+	if (sv->kind == TMPL_LIST) /* dst keeps its list unless it may not */
+		tmpl_map_set(a, dst, p->key, p->keylen,
+		    overwrite || dst->n == 0   ? *sv
+		        : dv.kind == TMPL_LIST ? dv
+		                               : tmpl_list_new(a, 0));
+	kept = have && !is_empty(&dv) &&
+	    (sv->kind == TMPL_LIST ||
+	        (sv->kind == TMPL_MAP && dv.kind == TMPL_MAP));
+	if (!kept && (overwrite || !have || is_empty(&dv)))
+		tmpl_map_set(a, dst, p->key, p->keylen, *sv);
+	return 0;
+}
+
 /*
  * mergo's Merge (and MergeWithOverwrite) of src into dst: nested maps
  * merge in place, a missing or empty dst value takes src's (the same
@@ -491,37 +526,10 @@ merge_map(struct arena *a, struct tmpl_map *dst, const struct tmpl_map *src,
 	if (depth > MAX_MERGE_DEPTH)
 		return err_set(err, ERR_LIMIT, "merge nested deeper than %d",
 		    MAX_MERGE_DEPTH);
-	for (size_t i = 0; i < src->n; i++) {
-		const struct tmpl_pair *p = &src->items[i];
-		const struct tmpl_val *sv = &p->val;
-		struct tmpl_val *hit = tmpl_map_find(dst, p->key, p->keylen);
-		struct tmpl_val dv = hit != NULL ? *hit : tmpl_nil();
-		bool have = hit != NULL;
-
-		if (sv->kind == TMPL_NIL) {
-			if (overwrite)
-				tmpl_map_set(a, dst, p->key, p->keylen, *sv);
-			continue;
-		}
-		if (sv->kind == TMPL_MAP && have && dv.kind == TMPL_MAP &&
-		    merge_map(a, dv.u.m, sv->u.m, overwrite, depth + 1, err) ==
-		        -1)
+	for (size_t i = 0; i < src->n; i++)
+		if (merge_key(a, dst, &src->items[i], overwrite, depth, err) ==
+		    -1)
 			return -1;
-		if (sv->kind == TMPL_LIST) {
-			struct tmpl_val keep = have && dv.kind == TMPL_LIST
-			    ? dv
-			    : tmpl_list_new(a, 0);
-
-			tmpl_map_set(a, dst, p->key, p->keylen,
-			    overwrite || dst->n == 0 ? *sv : keep);
-		}
-		if (have && !is_empty(&dv) &&
-		    (sv->kind == TMPL_LIST ||
-		        (sv->kind == TMPL_MAP && dv.kind == TMPL_MAP)))
-			continue;
-		if (overwrite || !have || is_empty(&dv))
-			tmpl_map_set(a, dst, p->key, p->keylen, *sv);
-	}
 	return 0;
 }
 

@@ -354,12 +354,12 @@ to_decimal(double f, __int128 *mant, int *exp10)
 	if (!isfinite(f))
 		return false;
 	for (int p = 1; p <= 17; p++) {
-		snprintf(tmp, sizeof(tmp), "%.*e", p - 1, f);
+		(void)snprintf(tmp, sizeof(tmp), "%.*e", p - 1, f);
 		if (strtod(tmp, NULL) == f)
 			break;
 	}
 	e = strchr(tmp, 'e');
-	x = atoi(e + 1);
+	x = (int)strtol(e + 1, NULL, 10);
 	for (const char *q = tmp; q < e; q++)
 		if (*q >= '0' && *q <= '9') {
 			m = m * 10 + (*q - '0');
@@ -393,7 +393,8 @@ from_decimal(__int128 m, int exp10)
 		digits[n - 1 - i] = t;
 	}
 	digits[n] = '\0';
-	snprintf(tmp, sizeof(tmp), "%s%se%d", neg ? "-" : "", digits, exp10);
+	(void)snprintf(tmp, sizeof(tmp), "%s%se%d", neg ? "-" : "", digits,
+	    exp10);
 	return strtod(tmp, NULL);
 }
 

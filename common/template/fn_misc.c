@@ -21,9 +21,10 @@ from_buf(struct call *c, struct buf *b)
 
 /* ---- base64 and base32 --------------------------------------------------- */
 
+/* the padding '=' follows each alphabet */
 static const char b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567=";
 
 static int
 fn_b64enc(struct tmpl_val *out, struct call *c, struct err *err)
@@ -44,11 +45,35 @@ fn_b64enc(struct tmpl_val *out, struct call *c, struct err *err)
 			v |= p[i + 2];
 		buf_putc(&b, b64[(v >> 18) & 63]);
 		buf_putc(&b, b64[(v >> 12) & 63]);
-		buf_putc(&b, k > 1 ? b64[(v >> 6) & 63] : '=');
-		buf_putc(&b, k > 2 ? b64[v & 63] : '=');
+		buf_putc(&b, b64[k > 1 ? (v >> 6) & 63 : 64]);
+		buf_putc(&b, b64[k > 2 ? v & 63 : 64]);
 	}
 	*out = from_buf(c, &b);
 	return 0;
+}
+
+/* Writes a full quantum of acc, fewer bytes for each '=' in it. */
+static void
+b64_flush(struct buf *b, uint32_t acc, size_t pad)
+{
+	buf_putc(b, (char)(acc >> 16));
+	if (pad < 2)
+		buf_putc(b, (char)(acc >> 8));
+	if (pad < 1)
+		buf_putc(b, (char)acc);
+}
+
+/* The 6-bit value of c, 64 for a padding '=' allowed here, or -1. */
+static int
+b64_value(char c, size_t got, size_t pad)
+{
+	const char *hit;
+
+	if (c == '=' && got % 4 >= 2 && pad < 2)
+		return 64;
+	if (c == '\0' || c == '=' || pad > 0 || (hit = strchr(b64, c)) == NULL)
+		return -1;
+	return (int)(hit - b64);
 }
 
 /* Go's StdEncoding.DecodeString: line breaks skipped, padding strict;
@@ -60,33 +85,23 @@ b64_decode(struct buf *b, const char *p, size_t n, size_t *bad)
 	size_t got = 0, pad = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		const char *hit;
+		int v;
 
 		if (p[i] == '\r' || p[i] == '\n')
 			continue;
-		if (p[i] == '=' && got % 4 >= 2 && pad < 2) {
-			pad++;
-			got++;
-			acc <<= 6;
-		} else if (pad > 0 || p[i] == '=' || p[i] == '\0' ||
-		    (hit = strchr(b64, p[i])) == NULL) {
+		if ((v = b64_value(p[i], got, pad)) == -1) {
 			*bad = i;
 			return -1;
-		} else {
-			acc = (acc << 6) | (uint32_t)(hit - b64);
-			got++;
 		}
-		if (got % 4 == 0) {
-			buf_putc(b, (char)(acc >> 16));
-			if (pad < 2)
-				buf_putc(b, (char)(acc >> 8));
-			if (pad < 1)
-				buf_putc(b, (char)acc);
-			acc = 0;
-			if (pad > 0 && i + 1 < n) {
-				*bad = i + 1;
-				return -1;
-			}
+		pad += v == 64;
+		acc = (acc << 6) | (uint32_t)(v & 63);
+		if (++got % 4 != 0)
+			continue;
+		b64_flush(b, acc, pad);
+		acc = 0;
+		if (pad > 0 && i + 1 < n) {
+			*bad = i + 1;
+			return -1;
 		}
 	}
 	if (got % 4 != 0) {
@@ -131,7 +146,7 @@ fn_b32enc(struct tmpl_val *out, struct call *c, struct err *err)
 			v = (v << 8) | (j < k ? p[i + j] : 0);
 		for (size_t j = 0; j < 8; j++)
 			buf_putc(&b,
-			    j < chars ? b32[(v >> (35 - 5 * j)) & 31] : '=');
+			    b32[j < chars ? (v >> (35 - 5 * j)) & 31 : 32]);
 	}
 	*out = from_buf(c, &b);
 	return 0;
@@ -237,6 +252,26 @@ fn_adler32sum(struct tmpl_val *out, struct call *c, struct err *err)
 
 /* ---- paths (Go's path package) ------------------------------------------- */
 
+/* One ".." element: drop the last element written, or write ".." when
+ * nothing is left to drop (and the path is not rooted). */
+static void
+clean_dotdot(struct buf *b, size_t start, size_t *dotdot, bool rooted)
+{
+	if (b->len > *dotdot) {
+		while (b->len > *dotdot && b->data[b->len - 1] != '/')
+			b->len--;
+		if (b->len > *dotdot)
+			b->len--;
+		return;
+	}
+	if (rooted)
+		return;
+	if (b->len > start)
+		buf_putc(b, '/');
+	buf_puts(b, "..");
+	*dotdot = b->len;
+}
+
 /* path.Clean into b. */
 static void
 path_clean(struct buf *b, const char *p, size_t n)
@@ -244,39 +279,21 @@ path_clean(struct buf *b, const char *p, size_t n)
 	bool rooted = n > 0 && p[0] == '/';
 	size_t start = b->len, dotdot;
 
-	if (n == 0) {
-		buf_putc(b, '.');
-		return;
-	}
 	if (rooted)
 		buf_putc(b, '/');
 	dotdot = b->len;
-	for (size_t i = rooted; i < n;) {
-		size_t j = i;
-
-		while (j < n && p[j] != '/')
-			j++;
-		if (j == i || (j - i == 1 && p[i] == '.')) {
-			/* empty or "." */
-		} else if (j - i == 2 && p[i] == '.' && p[i + 1] == '.') {
-			if (b->len > dotdot) {
-				while (b->len > dotdot &&
-				    b->data[b->len - 1] != '/')
-					b->len--;
-				if (b->len > dotdot)
-					b->len--;
-			} else if (!rooted) {
-				if (b->len > start)
-					buf_putc(b, '/');
-				buf_puts(b, "..");
-				dotdot = b->len;
-			}
-		} else {
-			if (b->len > start + (rooted ? 1 : 0))
-				buf_putc(b, '/');
-			buf_append(b, p + i, j - i);
+	for (size_t i = rooted, j; i < n; i = j + 1) {
+		for (j = i; j < n && p[j] != '/'; j++)
+			;
+		if (j == i || (j - i == 1 && p[i] == '.'))
+			continue; /* empty or "." */
+		if (j - i == 2 && p[i] == '.' && p[i + 1] == '.') {
+			clean_dotdot(b, start, &dotdot, rooted);
+			continue;
 		}
-		i = j + 1;
+		if (b->len > start + (rooted ? 1 : 0))
+			buf_putc(b, '/');
+		buf_append(b, p + i, j - i);
 	}
 	if (b->len == start)
 		buf_putc(b, '.');

@@ -7,7 +7,6 @@
  */
 #include "template/tmpl_int.h"
 
-#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +31,33 @@ is_ws(int ch)
 	    ch == '\v' || ch == '\f';
 }
 
-/* ---- case -----------------------------------------------------------------
- */
+/* ---- case ---------------------------------------------------------------- */
+
+/* Latin Extended-A pairs: upper even, except two runs with upper odd. */
+static uint32_t
+latin_ext_case(uint32_t r, bool up)
+{
+	bool odd_upper = (r >= 0x139 && r <= 0x148) ||
+	    (r >= 0x179 && r <= 0x17E);
+	bool is_upper = odd_upper ? (r & 1) != 0 : (r & 1) == 0;
+
+	if (r == 0x130 || r == 0x131 || r == 0x138 || r == 0x149 ||
+	    r == 0x17F || up == is_upper)
+		return r;
+	return up ? r - 1 : r + 1;
+}
+
+/* A rune in [lo, lo + n) of one case maps to the other at offset. */
+static uint32_t
+shift_case(uint32_t r, bool up, uint32_t upper_lo, uint32_t lower_lo,
+    uint32_t n)
+{
+	if (!up && r >= upper_lo && r < upper_lo + n)
+		return r + (lower_lo - upper_lo);
+	if (up && r >= lower_lo && r < lower_lo + n)
+		return r - (lower_lo - upper_lo);
+	return r;
+}
 
 /* Simple case mapping for the scripts charts use: ASCII, Latin-1,
  * Latin Extended-A, Greek and Cyrillic; other runes stay as they are. */
@@ -41,36 +65,23 @@ static uint32_t
 rune_case(uint32_t r, bool up)
 {
 	if (r < 0x80)
-		return up ? (uint32_t)toupper((int)r)
-		          : (uint32_t)tolower((int)r);
-	if (r >= 0xC0 && r <= 0xFE && r != 0xD7 && r != 0xF7 && r != 0xDF)
-		return up ? (r >= 0xE0 ? r - 0x20 : r)
-		          : (r <= 0xDE ? r + 0x20 : r);
-	if (r >= 0x100 && r <= 0x17F && r != 0x130 && r != 0x131 &&
-	    r != 0x138 && r != 0x149 && r != 0x17F) {
-		bool odd_upper = (r >= 0x139 && r <= 0x148) ||
-		    (r >= 0x179 && r <= 0x17E);
-		bool is_upper = odd_upper ? (r & 1) != 0 : (r & 1) == 0;
-
-		if (up && !is_upper)
-			return r - 1;
-		if (!up && is_upper)
-			return r + 1;
-		return r;
-	}
-	if (r >= 0x391 && r <= 0x3A9 && r != 0x3A2 && !up)
-		return r + 0x20;
-	if (r >= 0x3B1 && r <= 0x3C9 && r != 0x3C2 && up)
-		return r - 0x20;
-	if (r >= 0x410 && r <= 0x42F && !up)
-		return r + 0x20;
-	if (r >= 0x430 && r <= 0x44F && up)
-		return r - 0x20;
-	if (r >= 0x400 && r <= 0x40F && !up)
-		return r + 0x50;
-	if (r >= 0x450 && r <= 0x45F && up)
-		return r - 0x50;
-	return r;
+		return up ? (uint32_t)ascii_toupper((int)r)
+		          : (uint32_t)ascii_tolower((int)r);
+	if (r >= 0xC0 && r <= 0xFE)
+		return r == 0xD7 || r == 0xF7 || r == 0xDF || r == 0xFF
+		    ? r
+		    : shift_case(r, up, 0xC0, 0xE0, 0x1F);
+	if (r >= 0x100 && r <= 0x17F)
+		return latin_ext_case(r, up);
+	if (r == 0x3A2 || r == 0x3C2)
+		return r; /* no capital final sigma */
+	if (r >= 0x391 && r <= 0x3C9)
+		return shift_case(r, up, 0x391, 0x3B1, 0x19);
+	if (r >= 0x400 && r <= 0x40F)
+		return shift_case(r, up, 0x400, 0x450, 0x10);
+	if (r >= 0x450 && r <= 0x45F)
+		return shift_case(r, up, 0x400, 0x450, 0x10);
+	return shift_case(r, up, 0x410, 0x430, 0x20);
 }
 
 /* The UTF-8 rune at s[i] (a bad byte stands for itself, width 1). */
@@ -167,48 +178,43 @@ fn_swapcase(struct tmpl_val *out, struct call *c, struct err *err)
 	return map_case(out, c, 's');
 }
 
-/* strings.Title (a letter after a non-letter starts a word) and
- * goutils.Uncapitalize (a rune after whitespace starts one). */
+/* strings.Title: a letter after a non-letter starts a word. */
 static int
-word_starts(struct tmpl_val *out, struct call *c, bool title)
+fn_title(struct tmpl_val *out, struct call *c, struct err *err)
 {
 	char *p = arena_strndup(c->a, STR(c, 0).p, STR(c, 0).n);
 	bool start = true;
 
+	(void)err;
 	for (size_t i = 0; i < STR(c, 0).n; i++) {
 		unsigned char ch = (unsigned char)p[i];
 
-		if (title) {
-			if (start && ch < 0x80)
-				p[i] = (char)toupper(ch);
-			start = !(isalnum(ch) || ch == '_' || ch == '\'' ||
-			    ch >= 0x80);
-		} else {
-			if (is_ws(ch)) {
-				start = true;
-			} else if (start) {
-				if (ch < 0x80)
-					p[i] = (char)tolower(ch);
-				start = false;
-			}
-		}
+		if (start && ch < 0x80)
+			p[i] = (char)ascii_toupper(ch);
+		start = !(
+		    ascii_isalnum(ch) || ch == '_' || ch == '\'' || ch >= 0x80);
 	}
 	*out = tmpl_str(p, STR(c, 0).n);
 	return 0;
 }
 
-static int
-fn_title(struct tmpl_val *out, struct call *c, struct err *err)
-{
-	(void)err;
-	return word_starts(out, c, true);
-}
-
+/* goutils.Uncapitalize: a rune after whitespace starts a word. */
 static int
 fn_untitle(struct tmpl_val *out, struct call *c, struct err *err)
 {
+	char *p = arena_strndup(c->a, STR(c, 0).p, STR(c, 0).n);
+	bool start = true;
+
 	(void)err;
-	return word_starts(out, c, false);
+	for (size_t i = 0; i < STR(c, 0).n; i++) {
+		unsigned char ch = (unsigned char)p[i];
+
+		if (start && ch < 0x80)
+			p[i] = (char)ascii_tolower(ch);
+		start = is_ws(ch);
+	}
+	*out = tmpl_str(p, STR(c, 0).n);
+	return 0;
 }
 
 static bool
@@ -228,16 +234,30 @@ fn_camelcase(struct tmpl_val *out, struct call *c, struct err *err)
 	buf_init(&b, BUF_MAX_DEFAULT);
 	for (size_t i = 0; i < STR(c, 0).n; i++) {
 		unsigned char ch = (unsigned char)STR(c, 0).p[i];
+		bool conn = is_connector(ch);
 
-		if (is_connector(ch)) {
-			up = true;
-			continue;
-		}
-		buf_putc(&b, (char)(up && ch < 0x80 ? toupper(ch) : ch));
-		up = false;
+		if (!conn)
+			buf_putc(&b, (char)(up ? rune_case(ch, true) : ch));
+		up = conn;
 	}
 	*out = buf_value(c, &b);
 	return 0;
+}
+
+/* Whether s[i], an upper-case letter, starts a word: after a lower-case
+ * letter or digit, or ending an acronym ("HTTPServer"). */
+static bool
+word_boundary(const char *s, size_t n, size_t i)
+{
+	unsigned char prev;
+
+	if (i == 0 || !ascii_isupper((unsigned char)s[i]))
+		return false;
+	prev = (unsigned char)s[i - 1];
+	if (ascii_islower(prev) || ascii_isdigit(prev))
+		return true;
+	return ascii_isupper(prev) && i + 1 < n &&
+	    ascii_islower((unsigned char)s[i + 1]);
 }
 
 /* xstrings' snake and kebab case: words split at case changes and
@@ -253,23 +273,15 @@ lower_words(struct tmpl_val *out, struct call *c, char conn)
 	buf_init(&b, BUF_MAX_DEFAULT);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)s[i];
-		bool boundary = false;
 
 		if (is_connector(ch)) {
 			pending = b.len > 0;
 			continue;
 		}
-		if (isupper(ch) && i > 0) {
-			unsigned char prev = (unsigned char)s[i - 1];
-
-			boundary = islower(prev) || isdigit(prev) ||
-			    (isupper(prev) && i + 1 < n &&
-			        islower((unsigned char)s[i + 1]));
-		}
-		if ((pending || boundary) && b.len > 0)
+		if ((pending || word_boundary(s, n, i)) && b.len > 0)
 			buf_putc(&b, conn);
 		pending = false;
-		buf_putc(&b, (char)(ch < 0x80 ? tolower(ch) : ch));
+		buf_putc(&b, (char)(ch < 0x80 ? ascii_tolower(ch) : ch));
 	}
 	*out = buf_value(c, &b);
 	return 0;
@@ -289,8 +301,7 @@ fn_kebabcase(struct tmpl_val *out, struct call *c, struct err *err)
 	return lower_words(out, c, '-');
 }
 
-/* ---- trimming and cutting -------------------------------------------------
- */
+/* ---- trimming and cutting ------------------------------------------------ */
 
 static int
 fn_trim(struct tmpl_val *out, struct call *c, struct err *err)
@@ -565,8 +576,7 @@ fn_wrap_with(struct tmpl_val *out, struct call *c, struct err *err)
 	    &c->argv[2], true);
 }
 
-/* ---- searching ------------------------------------------------------------
- */
+/* ---- searching ----------------------------------------------------------- */
 
 static bool
 contains(const char *hay, size_t hn, const char *needle, size_t nn)
@@ -638,8 +648,7 @@ fn_replace(struct tmpl_val *out, struct call *c, struct err *err)
 	return 0;
 }
 
-/* ---- assembling -------------------------------------------------------------
- */
+/* ---- assembling ---------------------------------------------------------- */
 
 static int
 fn_quote(struct tmpl_val *out, struct call *c, struct err *err)

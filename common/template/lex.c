@@ -80,7 +80,7 @@ emit(struct lexer *l, struct token *t, enum tok_type type, size_t start)
 static void
 lex_error(struct lexer *l, struct token *t, const char *msg)
 {
-	snprintf(l->errbuf, sizeof(l->errbuf), "%s", msg);
+	(void)snprintf(l->errbuf, sizeof(l->errbuf), "%s", msg);
 	t->type = T_ERROR;
 	t->pos = (uint32_t)l->pos;
 	t->line = l->line;
@@ -274,7 +274,7 @@ bad_char(struct lexer *l, struct token *t)
 	char msg[64];
 	int c = peek_at(l, l->pos);
 
-	snprintf(msg, sizeof(msg), "bad character U+%04X '%c'", c & 0xff,
+	(void)snprintf(msg, sizeof(msg), "bad character U+%04X '%c'", c & 0xff,
 	    c >= 0x20 && c < 0x7f ? c : '?');
 	lex_error(l, t, msg);
 }
@@ -374,7 +374,7 @@ lex_number(struct lexer *l, struct token *t)
 	char msg[96];
 
 	if (!scan_number(l) || accept(l, "+-")) {
-		snprintf(msg, sizeof(msg), "bad number syntax: \"%.*s\"",
+		(void)snprintf(msg, sizeof(msg), "bad number syntax: \"%.*s\"",
 		    (int)(l->pos - start > 40 ? 40 : l->pos - start),
 		    l->text + start);
 		lex_error(l, t, msg);
@@ -466,8 +466,8 @@ lex_punct(struct lexer *l, struct token *t, int c)
 		emit(l, t, T_COMMA, l->pos - 1);
 		return;
 	}
-	snprintf(msg, sizeof(msg), "unrecognized character in action: U+%04X",
-	    c);
+	(void)snprintf(msg, sizeof(msg),
+	    "unrecognized character in action: U+%04X", c);
 	lex_error(l, t, msg);
 }
 

@@ -56,7 +56,7 @@ perr(struct parser *p, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	return err_set(p->err, ERR_INVALID, "template: %s:%u: %s",
 	    p->parse_name, p->tok[0].line, msg);
@@ -67,10 +67,11 @@ nodes_add(struct parser *p, struct nodes *ns, struct node *n)
 {
 	if (ns->n == ns->cap) {
 		size_t cap = ns->cap == 0 ? 4 : ns->cap * 2;
-		struct node **items = arena_alloc(p->a, cap * sizeof(*items));
+		struct node **items = arena_alloc(p->a,
+		    cap * sizeof(struct node *));
 
 		if (ns->n > 0)
-			memcpy(items, ns->items, ns->n * sizeof(*items));
+			memcpy(items, ns->items, ns->n * sizeof(struct node *));
 		ns->items = items;
 		ns->cap = cap;
 	}
@@ -146,15 +147,15 @@ static void
 tok_describe(char *dst, size_t size, const struct token *t)
 {
 	if (t->type == T_EOF)
-		snprintf(dst, size, "EOF");
+		(void)snprintf(dst, size, "EOF");
 	else if (t->type == T_ERROR)
-		snprintf(dst, size, "%.*s", (int)t->n, t->p);
+		(void)snprintf(dst, size, "%.*s", (int)t->n, t->p);
 	else if (t->type >= T_BLOCK || t->type == T_NIL || t->type == T_DOT)
-		snprintf(dst, size, "<%.*s>", (int)t->n, t->p);
+		(void)snprintf(dst, size, "<%.*s>", (int)t->n, t->p);
 	else if (t->n > 10)
-		snprintf(dst, size, "\"%.10s\"...", t->p);
+		(void)snprintf(dst, size, "\"%.10s\"...", t->p);
 	else
-		snprintf(dst, size, "\"%.*s\"", (int)t->n, t->p);
+		(void)snprintf(dst, size, "\"%.*s\"", (int)t->n, t->p);
 }
 
 static int
@@ -182,8 +183,7 @@ expect(struct parser *p, struct token *out, enum tok_type type,
 	return 0;
 }
 
-/* ---- literals --------------------------------------------------------------
- */
+/* ---- literals ------------------------------------------------------------ */
 
 static int
 hexval(int c)
@@ -219,43 +219,33 @@ put_utf8(char *out, size_t *o, uint32_t c)
 	}
 }
 
-/* One escape after the backslash at s[*i]; -1 when malformed. */
+/* \ooo: three octal digits, the first at s[*i - 1]. */
 static int
-unescape_one(const char *s, size_t n, size_t *i, char *out, size_t *o,
-    int quote)
+unescape_octal(const char *s, size_t n, size_t *i, char *out, size_t *o)
 {
-	static const char from[] = "abfnrtv\\";
-	static const char to[] = "\a\b\f\n\r\t\v\\";
-	int c = (unsigned char)s[*i], digits, v;
-	const char *hit;
 	uint32_t r = 0;
 
-	(*i)++;
-	if (c == quote) {
-		out[(*o)++] = (char)c;
-		return 0;
-	}
-	if ((hit = strchr(from, c)) != NULL && c != '\0') {
-		out[(*o)++] = to[hit - from];
-		return 0;
-	}
-	if (c >= '0' && c <= '7') {
-		if (*i + 2 > n)
+	if (*i + 2 > n)
+		return -1;
+	for (size_t k = *i - 1; k < *i + 2; k++) {
+		if (s[k] < '0' || s[k] > '7')
 			return -1;
-		for (int k = -1; k < 2; k++) {
-			int d = (unsigned char)s[*i + (size_t)k];
+		r = r * 8 + (uint32_t)(s[k] - '0');
+	}
+	if (r > 255)
+		return -1;
+	*i += 2;
+	out[(*o)++] = (char)r;
+	return 0;
+}
 
-			if (d < '0' || d > '7')
-				return -1;
-			r = r * 8 + (uint32_t)(d - '0');
-		}
-		if (r > 255)
-			return -1;
-		*i += 2;
-		out[(*o)++] = (char)r;
-		return 0;
-	}
-	digits = c == 'x' ? 2 : c == 'u' ? 4 : c == 'U' ? 8 : 0;
+/* \xHH (a byte), \uHHHH and \UHHHHHHHH (a code point). */
+static int
+unescape_hex(const char *s, size_t n, size_t *i, char *out, size_t *o, int c)
+{
+	int digits = c == 'x' ? 2 : c == 'u' ? 4 : c == 'U' ? 8 : 0, v;
+	uint32_t r = 0;
+
 	if (digits == 0 || *i + (size_t)digits > n)
 		return -1;
 	for (int k = 0; k < digits; k++) {
@@ -271,6 +261,30 @@ unescape_one(const char *s, size_t n, size_t *i, char *out, size_t *o,
 	else
 		put_utf8(out, o, r);
 	return 0;
+}
+
+/* One escape after the backslash at s[*i]; -1 when malformed. */
+static int
+unescape_one(const char *s, size_t n, size_t *i, char *out, size_t *o,
+    int quote)
+{
+	static const char from[] = "abfnrtv\\";
+	static const char to[] = "\a\b\f\n\r\t\v\\";
+	int c = (unsigned char)s[*i];
+	const char *hit;
+
+	(*i)++;
+	if (c == quote) {
+		out[(*o)++] = (char)c;
+		return 0;
+	}
+	if ((hit = strchr(from, c)) != NULL && c != '\0') {
+		out[(*o)++] = to[hit - from];
+		return 0;
+	}
+	if (c >= '0' && c <= '7')
+		return unescape_octal(s, n, i, out, o);
+	return unescape_hex(s, n, i, out, o, c);
 }
 
 /* strconv.Unquote for "..." and `...` tokens, into the arena. */
@@ -389,8 +403,7 @@ number_value(struct parser *p, struct node *n, const struct token *t)
 	return 0;
 }
 
-/* ---- variables --------------------------------------------------------------
- */
+/* ---- variables ----------------------------------------------------------- */
 
 static void
 var_push(struct parser *p, const char *name, size_t n)
@@ -617,15 +630,46 @@ declare(struct parser *p, struct node *pipe, const struct token *v)
 	return 0;
 }
 
+/* Go's backup2/backup3: v (and the space after it) and nx go back. */
+static void
+push_back(struct parser *p, const struct token *v, const struct token *after,
+    const struct token *nx)
+{
+	if (after->type == T_SPACE) {
+		p->tok[2] = *v;
+		p->tok[1] = *after;
+		p->tok[0] = *nx;
+		p->peekcount = 3;
+	} else {
+		p->tok[1] = *v;
+		p->tok[0] = *nx;
+		p->peekcount = 2;
+	}
+}
+
+/* After "$x,": a range may declare a second variable; nothing else
+ * may. Returns 1 to read that variable. */
+static int
+decl_comma(struct parser *p, struct node *pipe, const char *context)
+{
+	enum tok_type k;
+
+	if (strcmp(context, "range") != 0 || pipe->u.pipe.ndecl >= 2)
+		return perr(p, "too many declarations in %s", context);
+	k = peek_nonspace(p).type;
+	if (k == T_VAR || k == T_RIGHT || k == T_RPAREN)
+		return 1;
+	return perr(p, "range can only initialize variables");
+}
+
 /* "$x :=", "$x =", "$i, $v :=": Go's declaration look-ahead. */
 static int
 parse_decls(struct parser *p, struct node *pipe, const char *context)
 {
 	struct token v, after, nx;
+	int rv;
 
-	for (;;) {
-		if (peek_nonspace(p).type != T_VAR)
-			return 0;
+	while (peek_nonspace(p).type == T_VAR) {
 		v = *next(p);
 		after = peek(p);
 		nx = next_nonspace(p);
@@ -633,32 +677,15 @@ parse_decls(struct parser *p, struct node *pipe, const char *context)
 			pipe->u.pipe.assign = nx.type == T_ASSIGN;
 			return declare(p, pipe, &v);
 		}
-		if (nx.type == T_COMMA && nx.p[0] == ',') {
-			declare(p, pipe, &v);
-			if (strcmp(context, "range") == 0 &&
-			    pipe->u.pipe.ndecl < 2) {
-				enum tok_type k = peek_nonspace(p).type;
-
-				if (k == T_VAR || k == T_RIGHT || k == T_RPAREN)
-					continue;
-				return perr(p,
-				    "range can only initialize variables");
-			}
-			return perr(p, "too many declarations in %s", context);
+		if (nx.type != T_COMMA || nx.p[0] != ',') {
+			push_back(p, &v, &after, &nx); /* not a declaration */
+			return 0;
 		}
-		/* not a declaration: push the tokens back */
-		if (after.type == T_SPACE) {
-			p->tok[2] = v;
-			p->tok[1] = after;
-			p->tok[0] = nx;
-			p->peekcount = 3;
-		} else {
-			p->tok[1] = v;
-			p->tok[0] = nx;
-			p->peekcount = 2;
-		}
-		return 0;
+		declare(p, pipe, &v);
+		if ((rv = decl_comma(p, pipe, context)) != 1)
+			return rv;
 	}
+	return 0;
 }
 
 static int
@@ -1005,7 +1032,7 @@ add_tree(struct parser *p, struct tree *t)
 	if (p->ntrees == p->captrees) {
 		p->captrees = p->captrees == 0 ? 4 : p->captrees * 2;
 		p->trees = xreallocarray(p->trees, p->captrees,
-		    sizeof(*p->trees));
+		    sizeof(struct tree *));
 	}
 	p->trees[p->ntrees++] = t;
 	return 0;

@@ -63,8 +63,7 @@ md_blocks(const unsigned char *msg, size_t n, size_t bsize, size_t lenbytes,
 		fn(state, tail + i);
 }
 
-/* ---- SHA-1 -----------------------------------------------------------------
- */
+/* ---- SHA-1 --------------------------------------------------------------- */
 
 static void
 sha1_block(void *state, const unsigned char *p)
@@ -72,7 +71,7 @@ sha1_block(void *state, const unsigned char *p)
 	uint32_t *h = state, w[80], a, b, c, d, e, t;
 
 	for (int i = 0; i < 16; i++)
-		w[i] = be32(p + 4 * i);
+		w[i] = be32(p + (size_t)4 * (size_t)i);
 	for (int i = 16; i < 80; i++)
 		w[i] = rol32(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
 	a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
@@ -181,7 +180,7 @@ sha256_block(void *state, const unsigned char *p)
 	uint32_t *h = state, w[64], s[8];
 
 	for (int i = 0; i < 16; i++)
-		w[i] = be32(p + 4 * i);
+		w[i] = be32(p + (size_t)4 * (size_t)i);
 	for (int i = 16; i < 64; i++) {
 		uint32_t s0 = ror32(w[i - 15], 7) ^ ror32(w[i - 15], 18) ^
 		    (w[i - 15] >> 3);
@@ -312,7 +311,7 @@ sha512_block(void *state, const unsigned char *p)
 	uint64_t *h = state, w[80], s[8];
 
 	for (int i = 0; i < 16; i++)
-		w[i] = be64(p + 8 * i);
+		w[i] = be64(p + (size_t)8 * (size_t)i);
 	for (int i = 16; i < 80; i++) {
 		uint64_t s0 = ror64(w[i - 15], 1) ^ ror64(w[i - 15], 8) ^
 		    (w[i - 15] >> 7);

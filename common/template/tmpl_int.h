@@ -179,8 +179,7 @@ void lex_init(struct lexer *l, const char *text, size_t len);
 /* Scans the next token; after T_EOF or T_ERROR it keeps returning it. */
 void lex_next(struct lexer *l, struct token *t);
 
-/* ---- sets -----------------------------------------------------------------
- */
+/* ---- sets ---------------------------------------------------------------- */
 
 struct set_entry {
 	const char *name;
@@ -251,8 +250,7 @@ extern const struct func_table fn_builtin_table, fn_str_table, fn_list_table,
     fn_math_table, fn_misc_table, fn_helm_table, fn_crypto_table,
     fn_regex_table, fn_semver_table, fn_date_table;
 
-/* ---- execution ------------------------------------------------------------
- */
+/* ---- execution ----------------------------------------------------------- */
 
 struct var {
 	const char *name;
@@ -300,6 +298,51 @@ int state_errorf(struct state *s, struct err *err, const char *fmt, ...)
 
 /* Marks err as a Helm fail/required message (msg is kept). */
 int exec_fail(struct call *c, struct err *err, const char *msg, size_t n);
+
+/* ---- ASCII character classes (Go's rules are ASCII, not the locale's) */
+
+static inline bool
+ascii_isdigit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline bool
+ascii_isupper(int c)
+{
+	return c >= 'A' && c <= 'Z';
+}
+
+static inline bool
+ascii_islower(int c)
+{
+	return c >= 'a' && c <= 'z';
+}
+
+static inline bool
+ascii_isalnum(int c)
+{
+	return ascii_isdigit(c) || ascii_isupper(c) || ascii_islower(c);
+}
+
+static inline bool
+ascii_isxdigit(int c)
+{
+	return ascii_isdigit(c) || (c >= 'a' && c <= 'f') ||
+	    (c >= 'A' && c <= 'F');
+}
+
+static inline int
+ascii_toupper(int c)
+{
+	return ascii_islower(c) ? c - 32 : c;
+}
+
+static inline int
+ascii_tolower(int c)
+{
+	return ascii_isupper(c) ? c + 32 : c;
+}
 
 /* ---- helpers the function files share ------------------------------------ */
 

@@ -306,7 +306,7 @@ val_printf(struct arena *a, const char *fmt, ...)
 		char *p = arena_alloc(a, (size_t)n + 1);
 
 		va_start(ap, fmt);
-		vsnprintf(p, (size_t)n + 1, fmt, ap);
+		(void)vsnprintf(p, (size_t)n + 1, fmt, ap);
 		va_end(ap);
 		return tmpl_str(p, (size_t)n);
 	}
