@@ -1,9 +1,10 @@
 /*
  * flint template [RELEASE] CHART: prints what `helm template` prints for
- * a chart directory, with Helm's flags: -n/--namespace, -f/--values
- * (repeatable), --set, --set-string, --kube-version, --api-versions
- * (repeatable), --include-crds, --skip-tests, --skip-schema-validation.
- * Errors go to stderr as "Error: ..." with exit status 1, as Helm's do.
+ * a chart directory or .tgz archive, with Helm's flags: -n/--namespace,
+ * -f/--values (repeatable), --set, --set-string, --kube-version,
+ * --api-versions (repeatable), --include-crds, --skip-tests,
+ * --skip-schema-validation. Errors go to stderr as "Error: ..." with exit
+ * status 1, as Helm's do.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +42,8 @@ usage(FILE *f)
 {
 	(void)fprintf(f,
 	    "Usage: flint template [NAME] CHART [flags]\n\n"
-	    "Renders the chart directory CHART as 'helm template' does.\n\n"
+	    "Renders CHART (a chart directory or .tgz archive) as 'helm "
+	    "template'\ndoes.\n\n"
 	    "Flags:\n"
 	    "  -n, --namespace string      namespace of the release\n"
 	    "  -f, --values file           values file (repeatable)\n"
@@ -172,7 +174,7 @@ render(const struct targs *t)
 	o.skip_tests = t->skip_tests;
 	o.skip_schema = t->skip_schema;
 	buf_init(&out, BUF_MAX_DEFAULT);
-	if (chart_load_dir(&c, t->pos[t->npos - 1], NULL, &err) == -1 ||
+	if (chart_load(&c, t->pos[t->npos - 1], NULL, &err) == -1 ||
 	    chart_render(&out, c, &v, &o, &err) == -1) {
 		(void)fprintf(stderr, "Error: %s\n", err.msg);
 		goto out;

@@ -1,6 +1,7 @@
 /*
- * Helm charts: loading a chart directory (Chart.yaml v1/v2, values,
- * templates, files, .helmignore, subcharts under charts/), computing the
+ * Helm charts: loading a chart directory or .tgz archive (Chart.yaml
+ * v1/v2, values, templates, files, .helmignore, subcharts under charts/
+ * as directories or archives), computing the
  * values Helm computes (chart defaults, user values, --set, globals,
  * dependency conditions, tags, aliases and import-values, schema
  * checks), and rendering the whole chart into exactly what
@@ -33,11 +34,27 @@ struct chart_limits {
 /*
  * Loads the chart in directory dir (following Helm's LoadDir: the
  * .helmignore rules, Chart.yaml required, subcharts under charts/ as
- * directories). ERR_NOTFOUND when dir or its Chart.yaml is missing,
- * ERR_INVALID for a malformed chart, ERR_LIMIT past lim (NULL for
+ * directories or .tgz archives). ERR_NOTFOUND when dir or its Chart.yaml is
+ * missing, ERR_INVALID for a malformed chart, ERR_LIMIT past lim (NULL for
  * defaults). The caller owns *out and frees it with chart_free().
  */
 int chart_load_dir(struct chart **out, const char *dir,
+    const struct chart_limits *lim, struct err *err);
+
+/*
+ * Loads the chart archive (.tgz, as `helm package` writes) in the n
+ * bytes at data, entirely in memory, as Helm's LoadArchive: the first
+ * path element of every entry is dropped, .helmignore does not apply,
+ * absolute paths and ".." are refused (ERR_INVALID), and the limits
+ * apply to the decompressed bytes (ERR_LIMIT). Subcharts may be
+ * directories or archives under charts/.
+ */
+int chart_load_archive(struct chart **out, const void *data, size_t n,
+    const struct chart_limits *lim, struct err *err);
+
+/* Loads path as a chart directory or a chart archive, as Helm's
+ * loader.Load (ERR_NOTFOUND when path is missing). */
+int chart_load(struct chart **out, const char *path,
     const struct chart_limits *lim, struct err *err);
 
 void chart_free(struct chart *c);

@@ -100,6 +100,16 @@ bool deps_compatible(const char *constraint, const char *version);
 int schema_validate(const struct rchart *rc, const struct tmpl_val *vals,
     struct arena *a, struct err *err);
 
+/* ---- archives (archive.c) ---------------------------------------------- */
+
+/* The files of the .tgz chart archive in the n bytes at data, named
+ * relative to the chart, into the arena (Helm's LoadArchiveFiles):
+ * ERR_INVALID for a malformed archive or a path escape, ERR_LIMIT past
+ * lim (all fields set). */
+int chart_archive_files(struct chart_file **out, size_t *nout, struct arena *a,
+    const void *data, size_t n, const struct chart_limits *lim,
+    struct err *err);
+
 /* ---- .helmignore (ignore.c) ---------------------------------------------- */
 
 struct ignore;

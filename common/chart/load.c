@@ -1,5 +1,6 @@
 /*
- * Loading a chart directory as Helm's LoadDir and LoadFiles do: walk
+ * Loading a chart directory as Helm's LoadDir and LoadFiles do (and
+ * dispatching chart_load() between directories and archives): walk
  * the tree under the .helmignore rules, drop a UTF-8 byte order mark,
  * sort files into Chart.yaml, values.yaml, values.schema.json,
  * templates/, subcharts under charts/ and the rest (.Files), and read
@@ -463,6 +464,14 @@ add_sub(struct chart *c, struct chart *sc)
 	c->subs = subs;
 }
 
+static bool
+is_prov(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 5 && strcmp(name + n - 5, ".prov") == 0;
+}
+
 /* Loads the subchart whose files are charts/<name>/... (name is the nl
  * bytes at name), taking them out of files. */
 static int
@@ -478,7 +487,7 @@ load_one_sub(struct chart *c, struct chart_file *files, size_t n,
 	for (size_t k = 0; k < n; k++) {
 		const char *r = files[k].name + 7;
 
-		if (files[k].data == NULL ||
+		if (files[k].data == NULL || is_prov(files[k].name) ||
 		    strncmp(files[k].name, "charts/", 7) != 0 ||
 		    strncmp(r, name, nl) != 0 || r[nl] != '/')
 			continue;
@@ -495,8 +504,31 @@ load_one_sub(struct chart *c, struct chart_file *files, size_t n,
 	return 0;
 }
 
-/* Each directory under charts/ is a subchart; names starting with '_' or
- * '.' are skipped, as Helm skips them. */
+/* Loads the archive charts/<name> (whose data is f) as a subchart. */
+static int
+load_sub_archive(struct chart *c, const struct chart_file *f, unsigned depth,
+    const struct chart_limits *lim, struct err *err)
+{
+	struct chart_file *files;
+	struct chart *sc;
+	size_t n;
+
+	if (depth + 1 > lim->max_depth)
+		return err_set(err, ERR_LIMIT,
+		    "subcharts nested deeper than %u", lim->max_depth);
+	if (chart_archive_files(&files, &n, c->arena, f->data, f->len, lim,
+	        err) == -1 ||
+	    chart_from_files(&sc, c->arena, files, n, depth + 1, lim, err) ==
+	        -1)
+		return err_wrap(err, "error unpacking subchart %s in %s",
+		    f->name + 7, c->name);
+	add_sub(c, sc);
+	return 0;
+}
+
+/* Each directory or .tgz archive under charts/ is a subchart (a lone
+ * file that is neither fails, as in Helm); names starting with '_' or
+ * '.' are skipped, as Helm skips them, and so are .prov files. */
 static int
 load_subcharts(struct chart *c, struct chart_file *files, size_t n,
     unsigned depth, const struct chart_limits *lim, struct err *err)
@@ -504,20 +536,33 @@ load_subcharts(struct chart *c, struct chart_file *files, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		const char *rest = files[i].name + 7, *slash;
 		size_t nl;
+		bool tgz;
 
 		if (strncmp(files[i].name, "charts/", 7) != 0 ||
-		    files[i].data == NULL || rest[0] == '_' || rest[0] == '.')
+		    files[i].data == NULL || rest[0] == '_' || rest[0] == '.' ||
+		    is_prov(files[i].name))
 			continue;
 		slash = strchr(rest, '/');
 		nl = slash != NULL ? (size_t)(slash - rest) : strlen(rest);
-		if (slash == NULL && nl > 4 &&
-		    strcmp(rest + nl - 4, ".tgz") == 0)
-			return err_set(err, ERR_UNSUPPORTED,
-			    "error unpacking subchart %.*s in %s: chart "
-			    "archives are not supported yet",
-			    (int)nl, rest, c->name);
-		if (slash != NULL &&
-		    load_one_sub(c, files, n, rest, nl, depth, lim, err) == -1)
+		tgz = nl > 4 && memcmp(rest + nl - 4, ".tgz", 4) == 0;
+		if (tgz && slash != NULL)
+			return err_set(err, ERR_INVALID,
+			    "error unpacking subchart tar in %s: expected "
+			    "%.*s, got %s",
+			    c->name, (int)nl, rest, rest);
+		if (tgz) {
+			if (load_sub_archive(c, &files[i], depth, lim, err) ==
+			    -1)
+				return -1;
+			files[i].data = NULL;
+			continue;
+		}
+		if (slash == NULL)
+			return err_set(err, ERR_INVALID,
+			    "error unpacking subchart %s in %s: Chart.yaml "
+			    "file is missing",
+			    rest, c->name);
+		if (load_one_sub(c, files, n, rest, nl, depth, lim, err) == -1)
 			return -1;
 	}
 	return 0;
@@ -579,6 +624,22 @@ load_ignore(struct loader *ld, const char *dir, struct err *err)
 	return rv;
 }
 
+static struct chart_limits
+limits(const struct chart_limits *lim)
+{
+	struct chart_limits l = { 0 };
+
+	if (lim != NULL)
+		l = *lim;
+	if (l.max_file_bytes == 0)
+		l.max_file_bytes = DEFAULT_MAX_FILE;
+	if (l.max_total_bytes == 0)
+		l.max_total_bytes = DEFAULT_MAX_TOTAL;
+	if (l.max_depth == 0)
+		l.max_depth = DEFAULT_MAX_DEPTH;
+	return l;
+}
+
 int
 chart_load_dir(struct chart **out, const char *dir,
     const struct chart_limits *lim, struct err *err)
@@ -589,14 +650,7 @@ chart_load_dir(struct chart **out, const char *dir,
 	int rv = -1;
 
 	ld.a = arena_new();
-	if (lim != NULL)
-		ld.lim = *lim;
-	if (ld.lim.max_file_bytes == 0)
-		ld.lim.max_file_bytes = DEFAULT_MAX_FILE;
-	if (ld.lim.max_total_bytes == 0)
-		ld.lim.max_total_bytes = DEFAULT_MAX_TOTAL;
-	if (ld.lim.max_depth == 0)
-		ld.lim.max_depth = DEFAULT_MAX_DEPTH;
+	ld.lim = limits(lim);
 	if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
 		err_set(err, ERR_NOTFOUND, "path \"%s\" not found", dir);
 		goto out;
@@ -613,6 +667,71 @@ out:
 	ignore_free(ld.ig);
 	if (rv == -1)
 		arena_free(ld.a);
+	return rv;
+}
+
+int
+chart_load_archive(struct chart **out, const void *data, size_t n,
+    const struct chart_limits *lim, struct err *err)
+{
+	struct chart_limits l = limits(lim);
+	struct arena *a = arena_new();
+	struct chart_file *files;
+	size_t nfiles;
+
+	if (chart_archive_files(&files, &nfiles, a, data, n, &l, err) == -1 ||
+	    chart_from_files(out, a, files, nfiles, 0, &l, err) == -1) {
+		arena_free(a);
+		return -1;
+	}
+	return 0;
+}
+
+/* Helm's EnsureArchive: a friendlier error than a gzip one. */
+static int
+ensure_archive(const char *path, const char *data, size_t n, struct err *err)
+{
+	size_t pl = strlen(path);
+
+	if (n >= 3 && memcmp(data, "\x1f\x8b\x08", 3) == 0)
+		return 0;
+	if ((pl > 4 && strcmp(path + pl - 4, ".yml") == 0) ||
+	    (pl > 5 && strcmp(path + pl - 5, ".yaml") == 0))
+		return err_set(err, ERR_INVALID,
+		    "file '%s' seems to be a YAML file, but expected a gzipped "
+		    "archive",
+		    path);
+	return err_set(err, ERR_INVALID,
+	    "file '%s' does not appear to be a gzipped archive", path);
+}
+
+int
+chart_load(struct chart **out, const char *path, const struct chart_limits *lim,
+    struct err *err)
+{
+	struct chart_limits l = limits(lim);
+	struct loader ld = { .lim = l };
+	struct stat st;
+	int rv;
+
+	if (stat(path, &st) == -1)
+		return err_set(err, ERR_NOTFOUND, "path \"%s\" not found",
+		    path);
+	if (S_ISDIR(st.st_mode))
+		return chart_load_dir(out, path, &l, err);
+	/* The compressed file may not be larger than the whole chart. */
+	ld.lim.max_file_bytes = l.max_total_bytes;
+	ld.a = arena_new();
+	if (read_file(&ld, path, path, (size_t)st.st_size, err) == -1 ||
+	    ensure_archive(path, ld.files.f[0].data, ld.files.f[0].len, err) ==
+	        -1) {
+		rv = -1;
+	} else {
+		rv = chart_load_archive(out, ld.files.f[0].data,
+		    ld.files.f[0].len, &l, err);
+	}
+	free(ld.files.f);
+	arena_free(ld.a);
 	return rv;
 }
 
