@@ -25,15 +25,21 @@ free_port() {
 
 stop() {
 	local pid
-	for pidfile in "$T"/nginx.pid "$T"/sshd.pid "$T"/fcgiwrap.pid; do
+	for pidfile in "$T"/nginx.pid "$T"/sshd.pid; do
 		if [ -s "$pidfile" ]; then
-			pid=$(cat "$pidfile")
-			# fcgiwrap -c forks workers: stop them with their parent
-			pkill -P "$pid" 2>/dev/null || true
-			kill "$pid" 2>/dev/null || true
+			kill "$(cat "$pidfile")" 2>/dev/null || true
 			rm -f "$pidfile"
 		fi
 	done
+	# fcgiwrap -c keeps workers and replaces any that die, so its whole
+	# process group (its own, from setsid) goes at once
+	if [ -s "$T/fcgiwrap.pid" ]; then
+		pid=$(cat "$T/fcgiwrap.pid")
+		kill -TERM -- "-$pid" 2>/dev/null || true
+		sleep 0.2
+		kill -KILL -- "-$pid" 2>/dev/null || true
+		rm -f "$T/fcgiwrap.pid"
+	fi
 }
 
 make_repo() {
@@ -141,7 +147,7 @@ http {
 }
 EOF
 	# its own output, so nothing it forks holds the test's pipes open
-	fcgiwrap -c 2 -s "unix:$T/fcgiwrap.sock" >"$T/fcgiwrap.log" 2>&1 &
+	setsid fcgiwrap -c 2 -s "unix:$T/fcgiwrap.sock" >"$T/fcgiwrap.log" 2>&1 &
 	echo $! > "$T/fcgiwrap.pid"
 	for _ in $(seq 50); do [ -S "$T/fcgiwrap.sock" ] && break; sleep 0.1; done
 	chmod 666 "$T/fcgiwrap.sock"
