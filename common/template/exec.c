@@ -196,6 +196,8 @@ type_name(char t)
 		return "string";
 	case 'i':
 		return "int";
+	case 'u':
+		return "uint32";
 	case 'f':
 		return "float64";
 	case 'b':
@@ -233,6 +235,9 @@ validate(struct state *s, const struct tmpl_val *v, char t, struct err *err)
 		break;
 	case 'i':
 		ok = v->kind == TMPL_INT && v->type == TMPL_T_DEFAULT;
+		break;
+	case 'u': /* no value of ours is a uint32: only constants fit */
+		ok = false;
 		break;
 	case 'f':
 		ok = v->kind == TMPL_FLOAT;
@@ -296,6 +301,12 @@ literal_arg(struct state *s, char t, const struct node *n, struct tmpl_val *out,
 		*out = tmpl_int(n->u.num.i);
 		return 0;
 	}
+	if (n->type == N_NUMBER && t == 'u' && (n->u.num.flags & NUM_INT) &&
+	    n->u.num.i >= 0) {
+		/* Go's SetUint into a uint32 keeps the low bits */
+		*out = tmpl_int((int64_t)(uint32_t)n->u.num.i);
+		return 0;
+	}
 	if (n->type == N_NUMBER && t == 'f' && (n->u.num.flags & NUM_FLOAT)) {
 		*out = tmpl_float(n->u.num.f);
 		return 0;
@@ -306,6 +317,9 @@ literal_arg(struct state *s, char t, const struct node *n, struct tmpl_val *out,
 		break;
 	case 'i':
 		want = "integer";
+		break;
+	case 'u':
+		want = "unsigned integer";
 		break;
 	case 'f':
 		want = "float";

@@ -3,8 +3,9 @@
  * CBC, key zero-padded to 32 bytes, random IV in front, base64), private
  * keys in the PEM forms Go writes, certificate authorities and
  * certificates (RSA 2048, random 128-bit serials, Sprig's key usages),
- * bcrypt and htpasswd through libcrypt, and randBytes. Results are
- * random by nature; tests check their shape.
+ * bcrypt and htpasswd through libcrypt, randBytes, and derivePassword
+ * (scrypt and HMAC-SHA256, as Sprig's Master Password scheme). Results
+ * but derivePassword's are random by nature; tests check their shape.
  */
 #include "template/tmpl_int.h"
 
@@ -12,6 +13,7 @@
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
@@ -542,9 +544,144 @@ fn_rand_bytes(struct tmpl_val *out, struct call *c, struct err *err)
 	return 0;
 }
 
+/* ---- derivePassword (the Master Password algorithm) --------------------- */
+
+struct pw_kind {
+	const char *name;
+	const char *const *templates;
+	size_t n;
+};
+
+static const char *const pw_maximum[] = { "anoxxxxxxxxxxxxxxxxx",
+	"axxxxxxxxxxxxxxxxxno" };
+static const char *const pw_long[] = { "CvcvnoCvcvCvcv", "CvcvCvcvnoCvcv",
+	"CvcvCvcvCvcvno", "CvccnoCvcvCvcv", "CvccCvcvnoCvcv", "CvccCvcvCvcvno",
+	"CvcvnoCvccCvcv", "CvcvCvccnoCvcv", "CvcvCvccCvcvno", "CvcvnoCvcvCvcc",
+	"CvcvCvcvnoCvcc", "CvcvCvcvCvccno", "CvccnoCvccCvcv", "CvccCvccnoCvcv",
+	"CvccCvccCvcvno", "CvcvnoCvccCvcc", "CvcvCvccnoCvcc", "CvcvCvccCvccno",
+	"CvccnoCvcvCvcc", "CvccCvcvnoCvcc", "CvccCvcvCvccno" };
+static const char *const pw_medium[] = { "CvcnoCvc", "CvcCvcno" };
+static const char *const pw_short[] = { "Cvcn" };
+static const char *const pw_basic[] = { "aaanaaan", "aannaaan", "aaannaaa" };
+static const char *const pw_pin[] = { "nnnn" };
+
+#define PW_N(t) (sizeof(t) / sizeof((t)[0]))
+
+static const struct pw_kind pw_kinds[] = {
+	{ "basic", pw_basic, PW_N(pw_basic) },
+	{ "long", pw_long, PW_N(pw_long) },
+	{ "maximum", pw_maximum, PW_N(pw_maximum) },
+	{ "medium", pw_medium, PW_N(pw_medium) },
+	{ "pin", pw_pin, PW_N(pw_pin) },
+	{ "short", pw_short, PW_N(pw_short) },
+};
+
+/* The characters a template letter stands for. */
+static const char *
+pw_chars(char t)
+{
+	switch (t) {
+	case 'V':
+		return "AEIOU";
+	case 'C':
+		return "BCDFGHJKLMNPQRSTVWXYZ";
+	case 'v':
+		return "aeiou";
+	case 'c':
+		return "bcdfghjklmnpqrstvwxyz";
+	case 'A':
+		return "AEIOUBCDFGHJKLMNPQRSTVWXYZ";
+	case 'a':
+		return "AEIOUaeiouBCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz";
+	case 'n':
+		return "0123456789";
+	case 'o':
+		return "@&%?,=[]_:-+*$#!'^~;()/.";
+	default: /* 'x' */
+		return "AEIOUaeiouBCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz"
+		       "0123456789!@#$%^&*()";
+	}
+}
+
+/* seed || big-endian 32-bit length of s || s, into b. */
+static void
+pw_scope(struct buf *b, const char *p, size_t n)
+{
+	unsigned char len[4] = { (unsigned char)(n >> 24),
+		(unsigned char)(n >> 16), (unsigned char)(n >> 8),
+		(unsigned char)n };
+
+	buf_reset(b);
+	buf_puts(b, "com.lyndir.masterpassword");
+	buf_append(b, (const char *)len, 4);
+	buf_append(b, p, n);
+}
+
+/* The site seed: HMAC-SHA256 under the scrypt key of the password. */
+static int
+pw_seed(unsigned char seed[32], struct call *c, struct err *err)
+{
+	unsigned char key[64], counter[4];
+	uint32_t k = (uint32_t)c->argv[0].u.i;
+	unsigned int len = 32;
+	struct buf b;
+	int ok;
+
+	buf_init(&b, 256);
+	pw_scope(&b, STR(c, 3).p, STR(c, 3).n);
+	ok = EVP_PBE_scrypt(STR(c, 2).p, STR(c, 2).n,
+	    (const unsigned char *)b.data, b.len, 32768, 8, 2,
+	    (uint64_t)64 << 20, key, sizeof(key));
+	pw_scope(&b, STR(c, 4).p, STR(c, 4).n);
+	counter[0] = (unsigned char)(k >> 24);
+	counter[1] = (unsigned char)(k >> 16);
+	counter[2] = (unsigned char)(k >> 8);
+	counter[3] = (unsigned char)k;
+	buf_append(&b, (const char *)counter, 4);
+	if (ok == 1)
+		ok = HMAC(EVP_sha256(), key, sizeof(key),
+		         (const unsigned char *)b.data, b.len, seed,
+		         &len) != NULL;
+	buf_release(&b);
+	return ok == 1 ? 0 : ssl_err(err, "derivePassword");
+}
+
+static int
+fn_derive_password(struct tmpl_val *out, struct call *c, struct err *err)
+{
+	const struct pw_kind *kind = NULL;
+	unsigned char seed[32];
+	const char *t;
+	char *pw;
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(pw_kinds) / sizeof(pw_kinds[0]); i++)
+		if (strlen(pw_kinds[i].name) == STR(c, 1).n &&
+		    memcmp(pw_kinds[i].name, STR(c, 1).p, STR(c, 1).n) == 0)
+			kind = &pw_kinds[i];
+	if (kind == NULL) {
+		*out = val_printf(c->a, "cannot find password template %.*s",
+		    (int)STR(c, 1).n, STR(c, 1).p);
+		return 0;
+	}
+	if (pw_seed(seed, c, err) == -1)
+		return -1;
+	t = kind->templates[seed[0] % kind->n];
+	n = strlen(t);
+	pw = arena_alloc(c->a, n + 1);
+	for (size_t i = 0; i < n; i++) {
+		const char *chars = pw_chars(t[i]);
+
+		pw[i] = chars[seed[i + 1] % strlen(chars)];
+	}
+	*out = tmpl_str(pw, n);
+	return 0;
+}
+
 static const struct tmpl_func fns[] = {
 	{ "bcrypt", "s", fn_bcrypt, 0 },
 	{ "decryptAES", "ss", fn_decrypt_aes, 0 },
+	{ "derivePassword", "ussss", fn_derive_password, 0 },
 	{ "encryptAES", "ss", fn_encrypt_aes, 0 },
 	{ "genCA", "si", fn_gen_ca, 0 },
 	{ "genPrivateKey", "s", fn_gen_private_key, 0 },

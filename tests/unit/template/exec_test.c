@@ -281,6 +281,12 @@ T_TEST(test_errors_name_template_and_cause)
 		    "index out of range: 5" },
 		{ "{{ upper .Values.missing }}", "", ERR_INVALID,
 		    "invalid value; expected string" },
+		{ "{{ derivePassword -1 \"pin\" \"p\" \"u\" \"s\" }}", "",
+		    ERR_INVALID, "expected unsigned integer; found -1" },
+		{ "{{ $c := 1 }}{{ derivePassword $c \"pin\" \"p\" \"u\" "
+		  "\"s\" }}",
+		    "", ERR_INVALID,
+		    "wrong type for value; expected uint32; got int" },
 		{ "x\n  {{ fail \"boom\" }}", "", ERR_INVALID,
 		    "execution error at (t:2:5): boom" },
 		{ "{{ required \"need x\" .Values.x }}", "", ERR_INVALID,

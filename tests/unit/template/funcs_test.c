@@ -206,6 +206,8 @@ T_TEST(test_encodings_digests_yaml_json)
 		    "NBSWY3DPEE====== hello!" },
 		{ "{{ sha1sum \"\" }} {{ sha256sum \"abc\" }} {{ adler32sum \"Wikipedia\" }}",
 		    "da39a3ee5e6b4b0d3255bfef95601890afd80709 ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad 300286872" },
+		{ "{{ derivePassword 1 \"long\" \"password\" \"user\" \"example.com\" }} {{ derivePassword 4294967296 \"pin\" \"p\" \"u\" \"s\" }} {{ derivePassword 3 \"nope\" \"p\" \"u\" \"s\" }}",
+		    "ZedaFaxcZaso9* 9426 cannot find password template nope" },
 		{ "{{ sha256sum (repeat 64 \"a\") }} {{ sha256sum (repeat 55 \"a\") }} {{ sha512sum (repeat 112 \"b\") | trunc 16 }}",
 		    "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb 9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318 fd29e3caf85c0e46" },
 		{ "{{ toJson .Values.m }} {{ toJson \"<&>\" }} {{ toRawJson \"<&>\" }} {{ toJson 1.5 }} {{ toJson .Values.big }} {{ toJson nil }}",
