@@ -1,7 +1,8 @@
 /*
  * flint template [RELEASE] CHART: prints what `helm template` prints for
  * a chart directory or .tgz archive, with Helm's flags: -n/--namespace,
- * -f/--values (repeatable), --set, --set-string, --kube-version,
+ * -f/--values (repeatable), --set, --set-string, --set-file, --set-json,
+ * --set-literal, --kube-version,
  * --api-versions (repeatable), --include-crds, --skip-tests,
  * --skip-schema-validation. Errors go to stderr as "Error: ..." with exit
  * status 1, as Helm's do.
@@ -26,7 +27,10 @@ struct targs {
 	const char *pos[2];
 	size_t npos;
 	const char *ns, *kube;
-	struct strs files, set, set_string, apis;
+	struct strs files, set, set_string, set_file, set_json, set_literal,
+	    apis;
+	char **copies; /* split flag values, freed at the end */
+	size_t ncopies;
 	bool crds, skip_tests, skip_schema, help;
 };
 
@@ -35,6 +39,26 @@ strs_add(struct strs *s, const char *v)
 {
 	s->v = xreallocarray(s->v, s->n + 1, sizeof(*s->v));
 	s->v[s->n++] = v;
+}
+
+/* A pflag string slice (-f, -a): "a,b" is two values. Quoted fields
+ * are not supported. */
+static void
+strs_add_split(struct targs *t, struct strs *s, const char *v)
+{
+	char *p = xstrdup(v), *comma;
+
+	t->copies = xreallocarray(t->copies, t->ncopies + 1,
+	    sizeof(*t->copies));
+	t->copies[t->ncopies++] = p;
+	for (;;) {
+		if ((comma = strchr(p, ',')) != NULL)
+			*comma = '\0';
+		strs_add(s, p);
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
 }
 
 static int
@@ -49,6 +73,10 @@ usage(FILE *f)
 	    "  -f, --values file           values file (repeatable)\n"
 	    "      --set key=value         set values (repeatable)\n"
 	    "      --set-string key=value  set string values (repeatable)\n"
+	    "      --set-file key=path     set values from files (repeatable)\n"
+	    "      --set-json key=json     set JSON values (repeatable)\n"
+	    "      --set-literal key=value set one literal string "
+	    "(repeatable)\n"
 	    "      --kube-version string   Kubernetes version for Capabilities\n"
 	    "      --api-versions string   extra API versions (repeatable)\n"
 	    "      --include-crds          include CRDs in the output\n"
@@ -57,7 +85,8 @@ usage(FILE *f)
 	return f == stdout ? EXIT_SUCCESS : 2;
 }
 
-/* The value of a flag: "--x=v", or the next argument. */
+/* The value of a flag: "--x=v", "-xv" or "-x=v" (pflag's shorthand
+ * forms), or the next argument. */
 static const char *
 flag_value(int argc, char **argv, int *i, const char *arg)
 {
@@ -65,6 +94,8 @@ flag_value(int argc, char **argv, int *i, const char *arg)
 
 	if (arg[1] == '-' && eq != NULL)
 		return eq + 1;
+	if (arg[1] != '-' && arg[2] != '\0')
+		return arg[2] == '=' ? arg + 3 : arg + 2;
 	if (*i + 1 >= argc)
 		return NULL;
 	return argv[++*i];
@@ -75,7 +106,7 @@ flag_is(const char *arg, const char *lng, const char *shrt)
 {
 	size_t n = strlen(lng);
 
-	if (shrt != NULL && strcmp(arg, shrt) == 0)
+	if (shrt != NULL && strncmp(arg, shrt, 2) == 0 && arg[1] != '-')
 		return true;
 	return strncmp(arg, lng, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
 }
@@ -92,15 +123,21 @@ take_value(struct targs *t, int argc, char **argv, int *i)
 	if (flag_is(a, "--namespace", "-n"))
 		t->ns = v;
 	else if (flag_is(a, "--values", "-f"))
-		strs_add(&t->files, v);
+		strs_add_split(t, &t->files, v);
 	else if (flag_is(a, "--set-string", NULL))
 		strs_add(&t->set_string, v);
+	else if (flag_is(a, "--set-file", NULL))
+		strs_add(&t->set_file, v);
+	else if (flag_is(a, "--set-json", NULL))
+		strs_add(&t->set_json, v);
+	else if (flag_is(a, "--set-literal", NULL))
+		strs_add(&t->set_literal, v);
 	else if (flag_is(a, "--set", NULL))
 		strs_add(&t->set, v);
 	else if (flag_is(a, "--kube-version", NULL))
 		t->kube = v;
 	else
-		strs_add(&t->apis, v);
+		strs_add_split(t, &t->apis, v);
 	return 0;
 }
 
@@ -121,6 +158,9 @@ parse_args(struct targs *t, int argc, char **argv)
 		} else if (flag_is(a, "--namespace", "-n") ||
 		    flag_is(a, "--values", "-f") ||
 		    flag_is(a, "--set-string", NULL) ||
+		    flag_is(a, "--set-file", NULL) ||
+		    flag_is(a, "--set-json", NULL) ||
+		    flag_is(a, "--set-literal", NULL) ||
 		    flag_is(a, "--set", NULL) ||
 		    flag_is(a, "--kube-version", NULL) ||
 		    flag_is(a, "--api-versions", "-a")) {
@@ -160,9 +200,20 @@ render(const struct targs *t)
 	struct err err = ERR_INIT;
 	struct chart *c = NULL;
 	struct buf out;
-	struct chart_values v = { NULL, t->files.v, t->files.n, t->set.v,
-		t->set.n, t->set_string.v, t->set_string.n };
+	struct chart_values v = { .files = t->files.v,
+		.nfiles = t->files.n,
+		.set = t->set.v,
+		.nset = t->set.n,
+		.set_string = t->set_string.v,
+		.nset_string = t->set_string.n,
+		.set_file = t->set_file.v,
+		.nset_file = t->set_file.n,
+		.set_json = t->set_json.v,
+		.nset_json = t->set_json.n,
+		.set_literal = t->set_literal.v,
+		.nset_literal = t->set_literal.n };
 	struct chart_opts o = { 0 };
+	bool render_failed = false;
 	int rv = 1;
 
 	o.release = t->npos == 2 ? t->pos[0] : "release-name";
@@ -173,10 +224,15 @@ render(const struct targs *t)
 	o.include_crds = t->crds;
 	o.skip_tests = t->skip_tests;
 	o.skip_schema = t->skip_schema;
+	o.render_failed = &render_failed;
 	buf_init(&out, BUF_MAX_DEFAULT);
 	if (chart_load(&c, t->pos[t->npos - 1], NULL, &err) == -1 ||
 	    chart_render(&out, c, &v, &o, &err) == -1) {
-		(void)fprintf(stderr, "Error: %s\n", err.msg);
+		/* as helm template, which has no --debug here */
+		(void)fprintf(stderr, "Error: %s\n%s", err.msg,
+		    render_failed ? "\nUse --debug flag to render out invalid "
+		                    "YAML\n"
+		                  : "");
 		goto out;
 	}
 	if (write_all(out.data != NULL ? out.data : "", out.len) == -1) {
@@ -216,6 +272,12 @@ out:
 	free(t.files.v);
 	free(t.set.v);
 	free(t.set_string.v);
+	free(t.set_file.v);
+	free(t.set_json.v);
+	free(t.set_literal.v);
 	free(t.apis.v);
+	for (size_t i = 0; i < t.ncopies; i++)
+		free(t.copies[i]);
+	free(t.copies);
 	return rv;
 }

@@ -62,7 +62,8 @@ void chart_free(struct chart *c);
 /* The chart's name from Chart.yaml (borrowed). */
 const char *chart_name(const struct chart *c);
 
-/* User-supplied values, applied in this order (Helm's precedence). */
+/* User-supplied values, applied as Helm applies them: base, -f files,
+ * --set-json, --set, --set-string, --set-file, --set-literal. */
 struct chart_values {
 	const struct doc_node
 	    *base;                /* e.g. a HelmRelease's values; may be NULL */
@@ -72,6 +73,12 @@ struct chart_values {
 	size_t nset;
 	const char *const *set_string; /* --set-string */
 	size_t nset_string;
+	const char *const *set_file; /* --set-file key=path */
+	size_t nset_file;
+	const char *const *set_json; /* --set-json (first, after files) */
+	size_t nset_json;
+	const char *const *set_literal; /* --set-literal (last) */
+	size_t nset_literal;
 };
 
 struct chart_opts {
@@ -84,6 +91,11 @@ struct chart_opts {
 	bool skip_tests;       /* leave out test hooks, as --skip-tests */
 	bool skip_schema;      /* skip values.schema.json checks */
 	struct tmpl_opts tmpl; /* clock and limits for the templates */
+	/* Out, may be NULL: set true when chart_render() failed while
+	 * rendering (the kubeVersion check, templates, manifests), after
+	 * the values were computed and checked; Helm's install then has a
+	 * partial release, and `helm template` adds a hint. */
+	bool *render_failed;
 };
 
 /*

@@ -77,9 +77,18 @@ void values_coalesce_tables(struct arena *a, struct tmpl_map *dst,
 /* The cli's mergeMaps: b over a, maps merged, into a new map. */
 struct tmpl_val values_merge_maps(struct arena *a, const struct tmpl_val *x,
     const struct tmpl_val *y);
-/* Applies one --set (or --set-string when as_string) expression. */
+/* How a --set flavour reads its values. */
+enum set_mode {
+	SET_TYPED,   /* --set: true/false/null and int64 recognised */
+	SET_STRING,  /* --set-string: strings */
+	SET_FILE,    /* --set-file: the value names a file to read */
+	SET_JSON,    /* --set-json: JSON values, or a whole JSON object */
+	SET_LITERAL, /* --set-literal: all after '=' verbatim */
+};
+
+/* Applies one --set-style expression to vals (strvals.c). */
 int values_set(struct arena *a, struct tmpl_val *vals, const char *expr,
-    bool as_string, struct err *err);
+    enum set_mode mode, struct err *err);
 /* The value at a dotted path ("sub.enabled"), or NULL. */
 const struct tmpl_val *values_path(const struct tmpl_val *vals,
     const char *path);

@@ -32,6 +32,7 @@ struct render {
 	size_t n, cap;
 	struct tmpl_val caps, release, values;
 	struct rchart *root;
+	const char *kube; /* the normalized Kubernetes version */
 };
 
 /* ---- user values --------------------------------------------------------- */
@@ -63,6 +64,16 @@ read_values_file(struct tmpl_val *out, struct arena *a, const char *path,
 }
 
 static int
+set_all(struct arena *a, struct tmpl_val *vals, const char *const *exprs,
+    size_t n, enum set_mode mode, struct err *err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (values_set(a, vals, exprs[i], mode, err) == -1)
+			return -1;
+	return 0;
+}
+
+static int
 user_values(struct tmpl_val *out, struct arena *a, const struct chart_values *v,
     struct err *err)
 {
@@ -83,12 +94,14 @@ user_values(struct tmpl_val *out, struct arena *a, const struct chart_values *v,
 			return -1;
 		vals = values_merge_maps(a, &vals, &cur);
 	}
-	for (size_t i = 0; i < v->nset; i++)
-		if (values_set(a, &vals, v->set[i], false, err) == -1)
-			return -1;
-	for (size_t i = 0; i < v->nset_string; i++)
-		if (values_set(a, &vals, v->set_string[i], true, err) == -1)
-			return -1;
+	if (set_all(a, &vals, v->set_json, v->nset_json, SET_JSON, err) == -1 ||
+	    set_all(a, &vals, v->set, v->nset, SET_TYPED, err) == -1 ||
+	    set_all(a, &vals, v->set_string, v->nset_string, SET_STRING, err) ==
+	        -1 ||
+	    set_all(a, &vals, v->set_file, v->nset_file, SET_FILE, err) == -1 ||
+	    set_all(a, &vals, v->set_literal, v->nset_literal, SET_LITERAL,
+	        err) == -1)
+		return -1;
 	*out = vals;
 	return 0;
 }
@@ -335,16 +348,9 @@ prepare(struct render *r, const struct chart *c, const struct chart_values *v,
 {
 	struct tmpl_val user;
 	struct rchart *root;
-	const char *kube;
 
-	if (objects_capabilities(&r->caps, r->a, o, &kube, err) == -1)
+	if (objects_capabilities(&r->caps, r->a, o, &r->kube, err) == -1)
 		return -1;
-	if (c->kube_version[0] != '\0' &&
-	    !deps_compatible(c->kube_version, kube))
-		return err_set(err, ERR_INVALID,
-		    "chart requires kubeVersion: %s which is incompatible with "
-		    "Kubernetes %s",
-		    c->kube_version, kube);
 	r->release = release(r->a, o);
 	if (user_values(&user, r->a, v, err) == -1 ||
 	    deps_process(&r->root, r->a, c, &user, err) == -1 ||
@@ -360,6 +366,19 @@ prepare(struct render *r, const struct chart *c, const struct chart_values *v,
 	return 0;
 }
 
+/* Helm's renderResources checks the chart's kubeVersion first. */
+static int
+check_kube(const struct chart *c, const char *kube, struct err *err)
+{
+	if (c->kube_version[0] != '\0' &&
+	    !deps_compatible(c->kube_version, kube))
+		return err_set(err, ERR_INVALID,
+		    "chart requires kubeVersion: %s which is incompatible with "
+		    "Kubernetes %s",
+		    c->kube_version, kube);
+	return 0;
+}
+
 int
 chart_render(struct buf *out, const struct chart *c,
     const struct chart_values *v, const struct chart_opts *o, struct err *err)
@@ -371,13 +390,18 @@ chart_render(struct buf *out, const struct chart *c,
 	size_t nfiles = 0;
 	int rv = -1;
 
-	if (prepare(&r, c, v, o, err) == -1 || parse_all(set, &r, err) == -1)
+	if (o->render_failed != NULL)
+		*o->render_failed = false;
+	if (prepare(&r, c, v, o, err) == -1)
 		goto out;
 	files = xcalloc(r.n + 1, sizeof(*files));
-	if (execute_all(x, &r, files, &nfiles, err) == -1)
-		goto out;
-	nfiles = drop_notes(files, nfiles);
-	rv = manifests_emit(out, files, nfiles, r.root, o, r.a, err);
+	if (check_kube(c, r.kube, err) == 0 && parse_all(set, &r, err) == 0 &&
+	    execute_all(x, &r, files, &nfiles, err) == 0) {
+		nfiles = drop_notes(files, nfiles);
+		rv = manifests_emit(out, files, nfiles, r.root, o, r.a, err);
+	}
+	if (rv == -1 && o->render_failed != NULL)
+		*o->render_failed = true;
 out:
 	free(files);
 	free(r.t);
