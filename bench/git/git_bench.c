@@ -18,6 +18,7 @@
 
 #include "artifact/artifact.h"
 #include "core/mem.h"
+#include "core/str.h"
 #include "git.h"
 
 static double
@@ -92,11 +93,15 @@ main(int argc, char **argv)
 {
 	struct checkout_opts o = { 0 };
 	char *cache, *work, *tarball, *rev = NULL;
-	int runs = argc > 4 ? atoi(argv[4]) : 3;
+	struct err arg_err = ERR_INIT;
+	int64_t runs = 3;
 
-	if (argc < 4) {
-		(void)fprintf(stderr, "usage: %s url branch scratch [runs]\n",
-		    argv[0]);
+	if (argc < 4 ||
+	    (argc > 4 &&
+	        (str_to_i64(&runs, argv[4], &arg_err) == -1 || runs < 1 ||
+	            runs > 1000))) {
+		(void)fprintf(stderr,
+		    "usage: %s url branch scratch [runs 1-1000]\n", argv[0]);
 		return 2;
 	}
 	checkout_global_init();

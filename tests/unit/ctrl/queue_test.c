@@ -125,7 +125,7 @@ static void
 work(void *arg, const char *key)
 {
 	struct tally *t = arg;
-	int i = atoi(key + 1);
+	int i = (int)strtol(key + 1, NULL, 10); /* keys are "k0".."k15" */
 
 	if (atomic_fetch_add(&t->busy[i], 1) != 0)
 		atomic_fetch_add(&t->overlap, 1);
