@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
-# run.sh FLINT KNOWN_FAILURES DEFAULT_CONFORMANCE_DIR
+# known_failures.sh RUNNER CMD CORPUS KNOWN_FAILURES DEFAULT_CONFORMANCE_DIR
 #
-# Runs the shared kustomize conformance runner on `FLINT build` and checks
-# its verdicts against KNOWN_FAILURES ("case<TAB>reason" lines, '#'
-# comments): the test fails when a case fails that is not listed, or when
-# a listed case passes (so the list only shrinks). The corpus is
-# $FLINT_CONFORMANCE_DIR/kustomize, else DEFAULT_CONFORMANCE_DIR/kustomize.
+# Runs one of the shared conformance runners (RUNNER, e.g. run-helm.sh or
+# run-kustomize.sh) on CMD (e.g. "flint template", split into words by the
+# runner) over $FLINT_CONFORMANCE_DIR/CORPUS (else
+# DEFAULT_CONFORMANCE_DIR/CORPUS) and checks its verdicts against
+# KNOWN_FAILURES ("case<TAB>reason" lines, '#' comments): the test fails
+# when a case fails that is not listed, or when a listed case passes (so
+# the list only shrinks), or when a listed case is not in the corpus.
 set -uo pipefail
 
-flint=$1
-known=$2
-base=${FLINT_CONFORMANCE_DIR:-$3}
-corpus=$base/kustomize
-runner=$base/run-kustomize.sh
+runner_name=$1
+cmd=$2
+name=$3
+known=$4
+base=${FLINT_CONFORMANCE_DIR:-$5}
+corpus=$base/$name
+runner=$base/$runner_name
 
 if [ ! -d "$corpus" ] || [ ! -f "$runner" ]; then
-	echo "kustomize conformance corpus not found at '$corpus'" \
+	echo "$name conformance corpus not found at '$corpus'" \
 		"(set FLINT_CONFORMANCE_DIR)" >&2
 	exit 1
 fi
@@ -35,7 +39,7 @@ if [ ! -e "$tmp/python3" ]; then
 fi
 export PATH="$tmp:$PATH"
 
-bash "$runner" "$flint build" "$corpus" >"$tmp/report" 2>&1
+bash "$runner" "$cmd" "$corpus" >"$tmp/report" 2>&1
 tail -n 1 "$tmp/report"
 
 grep -v '^[[:space:]]*#' "$known" | grep -v '^[[:space:]]*$' |
