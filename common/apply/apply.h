@@ -29,11 +29,12 @@
 
 /* The annotations and labels Flux reads on applied objects; the prefix
  * is the owner's API group (kustomize.toolkit.fluxcd.io). */
-#define APPLY_ANN_SSA       "/ssa"   /* Override|Merge|IfNotPresent|Ignore */
-#define APPLY_ANN_FORCE     "/force" /* Enabled: recreate when immutable */
-#define APPLY_ANN_PRUNE     "/prune" /* disabled: never delete */
-#define APPLY_ANN_RECONCILE "/reconcile" /* disabled: neither apply nor prune \
-	                                  */
+#define APPLY_ANN_SSA   "/ssa"   /* Override|Merge|IfNotPresent|Ignore */
+#define APPLY_ANN_FORCE "/force" /* Enabled: recreate when immutable */
+#define APPLY_ANN_PRUNE "/prune" /* disabled: never delete */
+#define APPLY_ANN_RECONCILE                               \
+	"/reconcile" /* disabled: neither apply nor prune \
+	              */
 
 /* What happened to one object; the words are Flux's change-set actions. */
 enum apply_action {
