@@ -1,0 +1,95 @@
+/*
+ * What every source kind of source-controller shares: the daemon's flags,
+ * the artifact storage, the ArtifactEvent publisher and the artifact
+ * server, gathered in one struct source_ctx that main() fills once and
+ * hands to each kind's ctrl_opts function as the reconcilers' arg.
+ *
+ * Adding a kind is one function returning its struct ctrl_opts (see
+ * gitrepo_ctrl_opts()) and one line in main.c's kind table; the bus's
+ * ReconcileRequests reach the kind by its name in that table.
+ *
+ * Thread-safe: the context is immutable once main() starts the
+ * controllers; the storage and the bus are thread-safe themselves.
+ */
+#ifndef FLINT_SOURCE_SOURCE_H
+#define FLINT_SOURCE_SOURCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bus/bus.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "ctrl/ctrl.h"
+#include "storage.h"
+
+#define SOURCE_GROUP              "source.toolkit.fluxcd.io"
+#define SOURCE_API_VERSION        SOURCE_GROUP "/v1"
+#define SOURCE_CONTROLLER         "source-controller"
+#define SOURCE_CONCURRENT_DEFAULT 2
+
+/* Flux's reasons and condition types shared by the source kinds
+ * (source-controller api/v1/condition_types.go). */
+#define SOURCE_COND_ARTIFACT_IN_STORAGE "ArtifactInStorage"
+#define SOURCE_COND_ARTIFACT_OUTDATED   "ArtifactOutdated"
+#define SOURCE_COND_FETCH_FAILED        "FetchFailed"
+#define SOURCE_COND_STORAGE_FAILED      "StorageOperationFailed"
+#define SOURCE_COND_INCLUDE_UNAVAILABLE "IncludeUnavailable"
+#define SOURCE_REASON_SUCCEEDED         "Succeeded"
+#define SOURCE_REASON_NEW_REVISION      "NewRevision"
+#define SOURCE_REASON_AUTH_FAILED       "AuthenticationFailed"
+#define SOURCE_REASON_URL_INVALID       "URLInvalid"
+#define SOURCE_REASON_STORAGE_FAILED    "StorageOperationFailed"
+#define SOURCE_REASON_ARCHIVE_FAILED    "ArchiveOperationFailed"
+#define SOURCE_REASON_GC_FAILED         "GarbageCollectionFailed"
+
+/* The daemon's flags, with Flux's names; main() owns the strings. */
+struct source_flags {
+	const char *storage_path;      /* --storage-path ["/data"] */
+	const char *storage_addr;      /* --storage-addr [":9090"] */
+	const char *storage_adv_addr;  /* --storage-adv-addr [host:port] */
+	const char *cache_dir;         /* --cache-dir [<storage>/../cache] */
+	int concurrent;                /* --concurrent [2] */
+	const char *namespace;         /* watched; NULL: all namespaces */
+	const char *label_selector;    /* --watch-label-selector */
+	int64_t requeue_dependency_ms; /* --requeue-dependency [30s] */
+	int retention_records;         /* --artifact-retention-records [2] */
+	int64_t retention_ttl_ms;      /* --artifact-retention-ttl [60s] */
+};
+
+struct source_server;
+
+struct source_ctx {
+	struct source_flags flags;
+	struct storage *storage;
+	struct bus *artifacts; /* PUB on --bus-artifacts; NULL: none */
+	struct source_server *server;
+	struct log_ctx log;   /* the daemon's, no object named */
+	const char *hostname; /* reporting instance */
+};
+
+/* Publishes one ArtifactEvent (after a NEW artifact only, in order per
+ * object). Without a publisher it does nothing. Errors: bus_send()'s. */
+int source_publish_artifact(struct source_ctx *ctx,
+    const struct bus_artifact *ev, struct err *err);
+
+/*
+ * The options every source kind shares: reporting controller,
+ * finalizer, workers, namespace and label selector from the flags,
+ * arg = ctx. The caller adds reconcile and finalize. controller is the
+ * logs' name ("gitrepository"), kind the API's ("GitRepository").
+ */
+struct ctrl_opts source_ctrl_opts(struct source_ctx *ctx,
+    const char *controller, const char *kind);
+
+/* The per-object directory for caches kept between reconciles (a git
+ * repository): <cache-dir>/<kind>/<ns>/<name>, made if missing. */
+char *source_cache_dir(struct source_ctx *ctx, struct arena *a,
+    const char *kind_lower, const char *ns, const char *name, struct err *err);
+
+/* ---- the kinds ----------------------------------------------------------
+ */
+
+struct ctrl_opts gitrepo_ctrl_opts(struct source_ctx *ctx);
+
+#endif /* FLINT_SOURCE_SOURCE_H */
