@@ -109,7 +109,9 @@ struct apply_opts {
  * (default) applies with force-conflicts; Merge keeps fields set by other
  * managers; IfNotPresent creates the object only when missing ("skipped"
  * otherwise); Ignore skips it; <owner_group>/reconcile: disabled skips
- * it too.
+ * it too; Ignore and reconcile: disabled on the live object skip it as
+ * well. Merge applies like Override for now (flint does not yet take
+ * over fields of kubectl's managers, so there is nothing to keep).
  *
  * On success *out is the change set (the caller's, apply_result_free()).
  * Errors: ERR_INVALID for an object without apiVersion, kind or name, or
@@ -135,11 +137,13 @@ struct inventory; /* inventory.h */
 /*
  * Deletes the objects of stale (inventory_diff() of the old and new
  * inventories) with background propagation, in reverse stage order:
- * Namespaces and CRDs last. Skipped (action "skipped"): objects already gone,
- * objects annotated <owner_group>/prune: disabled or reconcile: disabled
- * or ssa: Ignore, and, when opts->owner_name is set, objects whose owner
- * labels name another owner. A deletion that fails does not stop the
- * others: its entry is APPLY_FAILED with the reason.
+ * Namespaces and CRDs last. Objects already gone count as "deleted", as
+ * in Flux. Skipped ("skipped"): objects annotated <owner_group>/prune:
+ * disabled, reconcile: disabled or ssa: Ignore, and, when
+ * opts->owner_name is set, objects whose owner labels name another
+ * owner. A deletion that fails does not stop the others: its entry is
+ * APPLY_FAILED with the reason; ERR_INVALID for a malformed id stops
+ * before anything is deleted.
  *
  * *out is set whether or not a deletion failed (the caller keeps failed
  * objects in its inventory); returns -1 with reason "PruneFailed" and the
