@@ -1,0 +1,322 @@
+#!/usr/bin/env bash
+# kustomize-controller against the local control plane: run.sh <binary> <case>
+#
+# Until source-controller serves artifacts, the test plays its part: it
+# packs a directory of manifests into a .tar.gz, serves it with a real
+# HTTP server on a free loopback port, and writes the GitRepository's
+# status.artifact (url, digest, revision) through the status subresource,
+# exactly what a source-controller publishes. Each case has its own
+# namespace and its own controller, which watches only the case's
+# Kustomizations (a label selector), so cases may run side by side.
+set -euo pipefail
+bin=$1
+case=$2
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../.." && pwd)
+export KUBECONFIG=$FLINT_CLUSTER_DIR/kubeconfig
+T=$(mktemp -d "${TMPDIR:-/tmp}/flint-kc-it-XXXXXX")
+ns=kc-$(echo "$case" | tr _ -)-$(basename "$T" | tail -c 7 | tr A-Z a-z)
+run_id=$(basename "$T" | tail -c 7 | tr A-Z a-z)
+ctl_pid= http_pid=
+
+cleanup() {
+	local rc=$? ctl_rc=0
+	if [ -n "$ctl_pid" ]; then
+		kill "$ctl_pid" 2>/dev/null || true
+		wait "$ctl_pid" 2>/dev/null || ctl_rc=$?
+		# A clean stop exits 0; ASan reports (leaks) make it fail.
+		if [ $rc -eq 0 ] && [ $ctl_rc -ne 0 ]; then
+			echo "FAIL: controller exited with $ctl_rc" >&2
+			rc=1
+		fi
+	fi
+	[ -n "$http_pid" ] && kill "$http_pid" 2>/dev/null || true
+	if [ $rc -ne 0 ]; then
+		echo "--- controller log (last 40 lines)"; tail -n 40 "$T/ctl.log" || true
+		kubectl -n "$ns" get kustomizations -o yaml 2>/dev/null | sed -n '/^  status:/,/^- /p' | head -80 || true
+	fi
+	kubectl delete ns "$ns" --wait=false >/dev/null 2>&1 || true
+	rm -rf "$T"
+	exit $rc
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# ---- plumbing ---------------------------------------------------------------
+
+crds() {
+	local f
+	for f in source.toolkit.fluxcd.io_gitrepositories.yaml \
+	    source.toolkit.fluxcd.io_ocirepositories.yaml source.toolkit.fluxcd.io_buckets.yaml \
+	    kustomize.toolkit.fluxcd.io_kustomizations.yaml; do
+		kubectl apply --server-side --force-conflicts -f "$root/manifests/crds/$f" >/dev/null
+	done
+	kubectl wait --for condition=established --timeout=60s \
+	    crd/gitrepositories.source.toolkit.fluxcd.io \
+	    crd/kustomizations.kustomize.toolkit.fluxcd.io >/dev/null
+}
+
+http_start() {
+	mkdir -p "$T/www"
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	python3 -m http.server "$port" --bind 127.0.0.1 --directory "$T/www" >"$T/http.log" 2>&1 &
+	http_pid=$!
+	for _ in $(seq 50); do
+		curl -fsS -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "http server did not start"
+}
+
+# controller [flags...]: starts kustomize-controller for this case.
+controller() {
+	"$bin" --kubeconfig "$KUBECONFIG" --bus-artifacts= --bus-events= \
+	    --watch-label-selector "flint.test/run=$run_id" \
+	    --requeue-dependency 2s --log-level debug "$@" >"$T/ctl.log" 2>&1 &
+	ctl_pid=$!
+}
+
+# publish <dir> <revision>: packs dir and points the GitRepository at it.
+publish() {
+	local dir=$1 rev=$2 file digest size
+	file=$(echo "$rev" | tr -c 'a-zA-Z0-9.\n' _).tar.gz
+	tar -C "$dir" -czf "$T/www/$file" .
+	digest=sha256:$(sha256sum "$T/www/$file" | cut -d' ' -f1)
+	size=$(stat -c %s "$T/www/$file")
+	kubectl -n "$ns" patch gitrepository repo --subresource=status --type=merge -p "{\"status\":{\"artifact\":{\"path\":\"gitrepository/$ns/repo/$file\",\"url\":\"http://127.0.0.1:$port/$file\",\"revision\":\"$rev\",\"digest\":\"$digest\",\"size\":$size,\"lastUpdateTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}" >/dev/null
+}
+
+setup() {
+	crds
+	kubectl create ns "$ns" >/dev/null
+	http_start
+	kubectl -n "$ns" apply -f - >/dev/null <<EOF
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: repo}
+spec: {url: "https://example.invalid/repo", interval: 10m, ref: {branch: main}}
+EOF
+}
+
+# ks <name> [extra spec lines]: creates a Kustomization on the repo.
+ks() {
+	local name=$1
+	shift
+	{
+		cat <<EOF
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: $name
+  labels: {flint.test/run: "$run_id"}
+spec:
+  interval: 10m
+  sourceRef: {kind: GitRepository, name: repo}
+  prune: true
+EOF
+		for line in "$@"; do echo "  $line"; done
+	} | kubectl -n "$ns" apply -f - >/dev/null
+}
+
+jp() { kubectl -n "$ns" get "$1" -o "jsonpath=$2" 2>/dev/null || true; }
+
+# wait_for <what> <command...>: retries the command for up to 60 s.
+wait_for() {
+	local what=$1
+	shift
+	for _ in $(seq 300); do
+		"$@" && return 0
+		sleep 0.2
+	done
+	fail "timed out waiting for $what"
+}
+
+ready_is() { # ready_is <ks> <status> <reason>
+	[ "$(jp "kustomization/$1" '{.status.conditions[?(@.type=="Ready")].status}')" = "$2" ] &&
+	    [ "$(jp "kustomization/$1" '{.status.conditions[?(@.type=="Ready")].reason}')" = "$3" ]
+}
+ready_msg() { jp "kustomization/$1" '{.status.conditions[?(@.type=="Ready")].message}'; }
+applied_rev() { jp "kustomization/$1" '{.status.lastAppliedRevision}'; }
+cm_data() { jp "configmap/$1" "{.data.$2}"; }
+cm_exists() { kubectl -n "$ns" get configmap "$1" >/dev/null 2>&1; }
+cm_gone() { ! cm_exists "$1"; }
+
+# cm_file <dir> <name> <value>: one ConfigMap manifest.
+cm_file() {
+	mkdir -p "$1"
+	cat >"$1/$2.yaml" <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: $2, namespace: $ns}
+data: {value: "$3"}
+EOF
+}
+
+# ---- cases ------------------------------------------------------------------
+
+# Ready with objects applied, owner labels and inventory; a new revision
+# changes the cluster; a removed manifest is pruned; deleting the
+# Kustomization prunes what it applied.
+case_apply_update_prune() {
+	cm_file "$T/src" one v1
+	cm_file "$T/src" two v1
+	publish "$T/src" "main@sha1:1111111111111111111111111111111111111111"
+	controller
+	ks app "path: ./"
+	wait_for "Ready" ready_is app True ReconciliationSucceeded
+	[ "$(cm_data one value)" = v1 ] || fail "one not applied"
+	[ "$(jp configmap/one '{.metadata.labels.kustomize\.toolkit\.fluxcd\.io/name}')" = app ] ||
+	    fail "owner label missing"
+	[ "$(ready_msg app)" = "Applied revision: main@sha1:1111111111111111111111111111111111111111" ] ||
+	    fail "message: $(ready_msg app)"
+	jp kustomization/app '{.status.inventory.entries[*].id}' | grep -q "${ns}_one__ConfigMap" ||
+	    fail "inventory: $(jp kustomization/app '{.status.inventory}')"
+
+	cm_file "$T/src" one v2
+	publish "$T/src" "main@sha1:2222222222222222222222222222222222222222"
+	wait_for "one=v2" eval '[ "$(cm_data one value)" = v2 ]'
+	wait_for "rev 2" eval '[ "$(applied_rev app)" = main@sha1:2222222222222222222222222222222222222222 ]'
+
+	rm "$T/src/two.yaml"
+	publish "$T/src" "main@sha1:3333333333333333333333333333333333333333"
+	wait_for "two pruned" cm_gone two
+	cm_exists one || fail "one pruned too"
+
+	kubectl -n "$ns" delete kustomization app --wait=false >/dev/null
+	wait_for "one pruned on deletion" cm_gone one
+}
+
+# A broken manifest fails the build and leaves what was applied alone.
+case_build_failed() {
+	cm_file "$T/src" one v1
+	publish "$T/src" "main@sha1:1111111111111111111111111111111111111111"
+	controller
+	ks app "path: ./"
+	wait_for "Ready" ready_is app True ReconciliationSucceeded
+	printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [broken\n' >"$T/src/bad.yaml"
+	cm_file "$T/src" one v2
+	publish "$T/src" "main@sha1:2222222222222222222222222222222222222222"
+	wait_for "BuildFailed" ready_is app False BuildFailed
+	[ "$(cm_data one value)" = v1 ] || fail "one changed by a failed build"
+	[ "$(applied_rev app)" = main@sha1:1111111111111111111111111111111111111111 ] ||
+	    fail "lastAppliedRevision moved"
+	[ "$(jp kustomization/app '{.status.lastAttemptedRevision}')" = main@sha1:2222222222222222222222222222222222222222 ] ||
+	    fail "lastAttemptedRevision not recorded"
+}
+
+# postBuild: substitute and substituteFrom a ConfigMap; in strict mode a
+# missing variable fails the build.
+case_substitute_strict() {
+	kubectl -n "$ns" create configmap runtime-info --from-literal=cluster=prod >/dev/null
+	mkdir -p "$T/src"
+	cat >"$T/src/cm.yaml" <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: vars, namespace: $ns}
+data: {cluster: "\${cluster}", region: "\${region}", dflt: "\${nope:=fallback}"}
+EOF
+	publish "$T/src" "main@sha1:1111111111111111111111111111111111111111"
+	controller --feature-gates=StrictPostBuildSubstitutions=true
+	ks app "path: ./" "postBuild: {substitute: {region: eu-1}, substituteFrom: [{kind: ConfigMap, name: runtime-info}]}"
+	wait_for "Ready" ready_is app True ReconciliationSucceeded
+	[ "$(cm_data vars cluster)" = prod ] || fail "cluster: $(cm_data vars cluster)"
+	[ "$(cm_data vars region)" = eu-1 ] || fail "region: $(cm_data vars region)"
+	[ "$(cm_data vars dflt)" = fallback ] || fail "dflt: $(cm_data vars dflt)"
+	sed -i 's/region}"/region}", zone: "${zone}"/' "$T/src/cm.yaml"
+	publish "$T/src" "main@sha1:2222222222222222222222222222222222222222"
+	wait_for "BuildFailed" ready_is app False BuildFailed
+	ready_msg app | grep -q 'variable not set (strict mode): "zone"' || fail "message: $(ready_msg app)"
+	[ "$(cm_data vars cluster)" = prod ] || fail "vars changed"
+}
+
+# A health check that cannot pass: a PVC no provisioner will bind.
+case_health_failed() {
+	mkdir -p "$T/src"
+	cat >"$T/src/pvc.yaml" <<EOF
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data, namespace: $ns}
+spec: {accessModes: [ReadWriteOnce], storageClassName: none, resources: {requests: {storage: 1Gi}}}
+EOF
+	publish "$T/src" "main@sha1:1111111111111111111111111111111111111111"
+	controller
+	ks app "path: ./" "wait: true" "timeout: 3s"
+	wait_for "HealthCheckFailed" ready_is app False HealthCheckFailed
+	[ "$(jp kustomization/app '{.status.conditions[?(@.type=="Healthy")].status}')" = False ] ||
+	    fail "Healthy not False"
+	kubectl -n "$ns" get pvc data >/dev/null || fail "pvc not applied"
+}
+
+# A missing dependency holds the Kustomization back.
+case_dependency_missing() {
+	cm_file "$T/src" one v1
+	publish "$T/src" "main@sha1:1111111111111111111111111111111111111111"
+	controller
+	ks app "path: ./" "dependsOn: [{name: absent}]"
+	wait_for "DependencyNotReady" ready_is app False DependencyNotReady
+	ready_msg app | grep -q "dependency '$ns/absent' not found" || fail "message: $(ready_msg app)"
+	cm_gone one || fail "applied despite the dependency"
+}
+
+# dependsOn order: b waits for a; a is suspended at first, so b must not
+# apply; once a is resumed and Ready, b follows.
+case_depends_on_order() {
+	cm_file "$T/src/a" from-a v1
+	cm_file "$T/src/b" from-b v1
+	publish "$T/src" "main@sha1:1111111111111111111111111111111111111111"
+	controller
+	ks a "path: ./a" "suspend: true"
+	ks b "path: ./b" "dependsOn: [{name: a}]"
+	wait_for "b waits" ready_is b False DependencyNotReady
+	cm_gone from-b || fail "b applied before a"
+	kubectl -n "$ns" patch kustomization a --type=merge -p '{"spec":{"suspend":false}}' >/dev/null
+	wait_for "a Ready" ready_is a True ReconciliationSucceeded
+	wait_for "b Ready" ready_is b True ReconciliationSucceeded
+	cm_exists from-a && cm_exists from-b || fail "objects missing"
+}
+
+# A dependency cycle is Stalled and named.
+case_dependency_cycle() {
+	cm_file "$T/src" one v1
+	publish "$T/src" "main@sha1:1111111111111111111111111111111111111111"
+	controller
+	ks a "path: ./" "dependsOn: [{name: b}]"
+	ks b "path: ./" "dependsOn: [{name: a}]"
+	wait_for "a Stalled" eval '[ "$(jp kustomization/a "{.status.conditions[?(@.type==\"Stalled\")].status}")" = True ]'
+	ready_msg a | grep -q "circular dependency detected: '$ns/a' -> '$ns/b' -> '$ns/a'" ||
+	    fail "message: $(ready_msg a)"
+}
+
+# Impersonating a service account without RBAC is denied and applies
+# nothing.
+case_impersonation_denied() {
+	kubectl -n "$ns" create serviceaccount tenant >/dev/null
+	cm_file "$T/src" one v1
+	publish "$T/src" "main@sha1:1111111111111111111111111111111111111111"
+	controller
+	ks app "path: ./" "serviceAccountName: tenant"
+	wait_for "denied" eval '[ "$(jp kustomization/app "{.status.conditions[?(@.type==\"Ready\")].status}")" = False ] && ready_msg app | grep -qi forbidden'
+	cm_gone one || fail "applied without rights"
+	kubectl -n "$ns" create rolebinding tenant-edit --clusterrole=edit --serviceaccount="$ns:tenant" >/dev/null
+	kubectl -n "$ns" annotate kustomization app reconcile.fluxcd.io/requestedAt="$(date +%s)" --overwrite >/dev/null
+	wait_for "Ready with RBAC" ready_is app True ReconciliationSucceeded
+	cm_exists one || fail "not applied with rights"
+}
+
+# No artifact yet, then an artifact whose digest does not match.
+case_artifact_failed() {
+	controller
+	ks app "path: ./"
+	wait_for "ArtifactFailed" ready_is app False ArtifactFailed
+	cm_file "$T/src" one v1
+	publish "$T/src" "main@sha1:1111111111111111111111111111111111111111"
+	wait_for "Ready" ready_is app True ReconciliationSucceeded
+	echo garbage >>"$T/www/main_sha1_1111111111111111111111111111111111111111.tar.gz"
+	kubectl -n "$ns" annotate kustomization app reconcile.fluxcd.io/requestedAt=x --overwrite >/dev/null
+	wait_for "digest mismatch" eval 'ready_is app False ArtifactFailed && ready_msg app | grep -q digest'
+}
+
+setup
+"case_$case"
+echo "PASS: $case"
