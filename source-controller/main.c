@@ -126,6 +126,16 @@ adv_addr_default(const char *host, const char *addr)
 	return xasprintf("%s%s", host, colon != NULL ? colon : ":9090");
 }
 
+/* <cache-dir>/tmp, where reconciles make their work trees. */
+static char *
+cache_dir_tmp(void)
+{
+	static char path[PATH_MAX];
+
+	(void)snprintf(path, sizeof(path), "%s/tmp", fl.cache_dir);
+	return path;
+}
+
 static int
 ctx_open(struct daemon_state *s, struct err *err)
 {
@@ -139,6 +149,8 @@ ctx_open(struct daemon_state *s, struct err *err)
 		fl.cache_dir = cache_dir_owned = xasprintf("%s-cache",
 		    fl.storage_path);
 	ctx->flags = fl;
+	if (source_mkdirs(cache_dir_tmp(), err) == -1)
+		return err_wrap(err, "cache directory");
 	if (storage_new(&ctx->storage, fl.storage_path, fl.storage_adv_addr,
 	        err) == -1)
 		return -1;

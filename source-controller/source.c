@@ -42,9 +42,8 @@ source_ctrl_opts(struct source_ctx *ctx, const char *controller,
 	return o;
 }
 
-/* mkdir -p for a path whose every component we built ourselves. */
-static int
-mkdirs(char *path, struct err *err)
+int
+source_mkdirs(char *path, struct err *err)
 {
 	for (char *p = path + 1; *p != '\0'; p++) {
 		if (*p != '/')
@@ -81,7 +80,7 @@ source_cache_dir(struct source_ctx *ctx, struct arena *a,
 	}
 	path = arena_printf(a, "%s/%s/%s/%s", ctx->flags.cache_dir, kind_lower,
 	    ns, name);
-	if (mkdirs(path, err) == -1)
+	if (source_mkdirs(path, err) == -1)
 		return NULL;
 	return path;
 }

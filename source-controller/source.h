@@ -82,10 +82,28 @@ int source_publish_artifact(struct source_ctx *ctx,
 struct ctrl_opts source_ctrl_opts(struct source_ctx *ctx,
     const char *controller, const char *kind);
 
+/* mkdir -p path (mode 0750); path is restored before returning.
+ * Errors: ERR_IO. */
+int source_mkdirs(char *path, struct err *err);
+
 /* The per-object directory for caches kept between reconciles (a git
  * repository): <cache-dir>/<kind>/<ns>/<name>, made if missing. */
 char *source_cache_dir(struct source_ctx *ctx, struct arena *a,
     const char *kind_lower, const char *ns, const char *name, struct err *err);
+
+/*
+ * Reads Secret ns/name (spec.secretRef) into *out, a copy in the
+ * reconcile's arena. ERR_NOTFOUND (reason AuthenticationFailed, as
+ * Flux) when it does not exist; the API's errors otherwise.
+ */
+int source_secret_get(struct doc_node **out, struct reconciler *r,
+    const char *ns, const char *name, struct err *err);
+
+/* The value of key in the Secret's stringData or (base64) data, decoded
+ * and NUL-terminated in arena a, with its length in *len (may be NULL).
+ * NULL when the key is absent; ERR_INVALID for bad base64. */
+const char *source_secret_value(struct arena *a, const struct doc_node *secret,
+    const char *key, size_t *len, struct err *err);
 
 /* ---- the kinds ----------------------------------------------------------
  */

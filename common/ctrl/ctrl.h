@@ -99,6 +99,14 @@ const char *reconciler_now(struct reconciler *r);
 /* spec.interval in ms, or the controller's default. */
 int64_t reconciler_interval_ms(struct reconciler *r);
 
+/*
+ * Patches what changed in .status so far, now rather than after the
+ * reconcile, for a reconcile that must announce its result elsewhere
+ * (the bus) only once the API shows it. Later changes are patched at
+ * the end as usual. Errors: k8s_patch()'s.
+ */
+int reconciler_flush_status(struct reconciler *r, struct err *err);
+
 /* A Kubernetes Event with the annotations Flux puts on its events. */
 struct ctrl_event {
 	const char *type;   /* "Normal" or "Warning" */

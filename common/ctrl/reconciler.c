@@ -165,6 +165,18 @@ reconciler_patch_status(struct reconciler *r, struct err *err)
 	return 0;
 }
 
+int
+reconciler_flush_status(struct reconciler *r, struct err *err)
+{
+	const struct doc_node *now = doc_map_get(r->obj.node, "status");
+
+	if (reconciler_patch_status(r, err) == -1)
+		return -1;
+	if (now != NULL)
+		r->status_before = doc_copy(r->a, now);
+	return 0;
+}
+
 /* ---- events
  * ------------------------------------------------------------------ */
 
