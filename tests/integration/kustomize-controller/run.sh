@@ -17,7 +17,7 @@ export KUBECONFIG=$FLINT_CLUSTER_DIR/kubeconfig
 T=$(mktemp -d "${TMPDIR:-/tmp}/flint-kc-it-XXXXXX")
 ns=kc-$(echo "$case" | tr _ -)-$(basename "$T" | tail -c 7 | tr A-Z a-z)
 run_id=$(basename "$T" | tail -c 7 | tr A-Z a-z)
-ctl_pid= http_pid=
+ctl_pid= http_pid= src_pid= git_dir=
 
 cleanup() {
 	local rc=$? ctl_rc=0
@@ -31,6 +31,12 @@ cleanup() {
 		fi
 	fi
 	[ -n "$http_pid" ] && kill "$http_pid" 2>/dev/null || true
+	if [ -n "$src_pid" ]; then
+		kill "$src_pid" 2>/dev/null || true
+		wait "$src_pid" 2>/dev/null || true
+		[ $rc -ne 0 ] && { echo "--- source-controller log"; tail -n 20 "$T/src.log"; }
+	fi
+	[ -n "$git_dir" ] && "$root/tests/integration/git/servers.sh" stop "$git_dir" >/dev/null 2>&1 || true
 	if [ $rc -ne 0 ]; then
 		echo "--- controller log (last 40 lines)"; tail -n 40 "$T/ctl.log" || true
 		kubectl -n "$ns" get kustomizations -o yaml 2>/dev/null | sed -n '/^  status:/,/^- /p' | head -80 || true
@@ -315,6 +321,52 @@ case_artifact_failed() {
 	echo garbage >>"$T/www/main_sha1_1111111111111111111111111111111111111111.tar.gz"
 	kubectl -n "$ns" annotate kustomization app reconcile.fluxcd.io/requestedAt=x --overwrite >/dev/null
 	wait_for "digest mismatch" eval 'ready_is app False ArtifactFailed && ready_msg app | grep -q digest'
+}
+
+# End to end with a real git server (smart HTTP) and source-controller:
+# a commit pushed to the repository reaches the cluster, carried by the
+# bus's ArtifactEvent and the source status watch.
+case_git_end_to_end() {
+	[ -n "${SOURCE_CONTROLLER:-}" ] || fail "SOURCE_CONTROLLER not set"
+	local w=$T/work sport
+	git_dir=$T/git
+	mkdir -p "$git_dir"
+	chmod 755 "$T" # nginx workers reach the fcgiwrap socket below it
+	"$root/tests/integration/git/servers.sh" start "$git_dir" >/dev/null
+	# shellcheck disable=SC1091
+	. "$git_dir/env"
+	export GIT_AUTHOR_NAME=flint GIT_AUTHOR_EMAIL=flint@example.com
+	export GIT_COMMITTER_NAME=flint GIT_COMMITTER_EMAIL=flint@example.com
+	git init -q -b main "$w"
+	cm_file "$w/deploy" one v1
+	git -C "$w" add -A && git -C "$w" commit -q -m one
+	git clone -q --bare "$w" "$git_dir/repos/fleet.git"
+	git -C "$w" remote add origin "$git_dir/repos/fleet.git"
+
+	sport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	"$SOURCE_CONTROLLER" --kubeconfig "$KUBECONFIG" --storage-path "$T/storage" \
+	    --storage-addr "127.0.0.1:$sport" --storage-adv-addr "127.0.0.1:$sport" \
+	    --bus-artifacts "ipc://$T/artifacts.sock" --bus-reconcile "ipc://$T/reconcile.sock" \
+	    --watch-label-selector "flint.test/run=$run_id" >"$T/src.log" 2>&1 &
+	src_pid=$!
+	controller --bus-artifacts "ipc://$T/artifacts.sock"
+	kubectl -n "$ns" apply -f - >/dev/null <<EOF
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: fleet, labels: {flint.test/run: "$run_id"}}
+spec: {url: "$HTTP_URL/git/fleet.git", interval: 10m, ref: {branch: main}}
+EOF
+	ks app "path: ./deploy" "sourceRef: {kind: GitRepository, name: fleet}"
+	wait_for "Ready" ready_is app True ReconciliationSucceeded
+	[ "$(cm_data one value)" = v1 ] || fail "one not applied"
+	applied_rev app | grep -q "^main@sha1:$(git -C "$w" rev-parse HEAD)$" ||
+	    fail "revision: $(applied_rev app)"
+
+	cm_file "$w/deploy" one v2
+	git -C "$w" commit -q -am two && git -C "$w" push -q origin main
+	kubectl -n "$ns" annotate gitrepository fleet reconcile.fluxcd.io/requestedAt="$(date +%s)" --overwrite >/dev/null
+	wait_for "one=v2" eval '[ "$(cm_data one value)" = v2 ]'
+	wait_for "rev 2" eval 'applied_rev app | grep -q "^main@sha1:$(git -C "$w" rev-parse HEAD)$"'
 }
 
 setup
