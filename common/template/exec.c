@@ -899,17 +899,22 @@ enter(struct tmpl_exec *x, struct state *s, struct err *err)
 	char here;
 	size_t used;
 
-	if (x->depth >= x->opts.max_depth)
-		return state_errorf(s, err,
-		    "exceeded maximum template depth (%u)", x->opts.max_depth);
 	used = x->stack_base > &here ? (size_t)(x->stack_base - &here)
 	                             : (size_t)(&here - x->stack_base);
-	if (used > STACK_BUDGET)
-		return state_errorf(s, err,
+	if (x->depth >= x->opts.max_depth)
+		state_errorf(s, err, "exceeded maximum template depth (%u)",
+		    x->opts.max_depth);
+	else if (used > STACK_BUDGET)
+		state_errorf(s, err,
 		    "templates nested too deeply (stack budget %zu bytes)",
 		    STACK_BUDGET);
-	x->depth++;
-	return 0;
+	else {
+		x->depth++;
+		return 0;
+	}
+	/* both are limits, whichever a deep recursion meets first */
+	err->code = ERR_LIMIT;
+	return -1;
 }
 
 static int
@@ -940,6 +945,19 @@ walk_template(struct state *s, const struct tmpl_val *dot, const struct node *n,
 	s->x->nvars = inner.var_base;
 	s->x->depth--;
 	return rv;
+}
+
+int
+exec_charge(struct call *c, uint64_t n, struct err *err)
+{
+	struct tmpl_exec *x = c->s->x;
+
+	x->steps += n;
+	if (x->steps > x->opts.max_steps)
+		return err_set(err, ERR_LIMIT,
+		    "template execution took more than %llu steps",
+		    (unsigned long long)x->opts.max_steps);
+	return 0;
 }
 
 static int

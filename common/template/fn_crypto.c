@@ -23,6 +23,13 @@
 
 #define STR(c, k) ((c)->argv[k].u.s)
 
+/* What the dear functions count against max_steps (100M by default,
+ * some ten seconds of template work): about their time in steps. */
+#define COST_RSA4096 20000000 /* genPrivateKey "rsa" */
+#define COST_KEY     1000000  /* an RSA 2048 or EC key, once used */
+#define COST_SCRYPT  1000000  /* derivePassword: 32 MiB scrypt */
+#define COST_BCRYPT  1000000  /* bcrypt, htpasswd: cost 10 */
+
 static int
 ssl_err(struct err *err, const char *what)
 {
@@ -160,10 +167,16 @@ key_pem(struct tmpl_val *out, struct arena *a, EVP_PKEY *k)
 static int
 fn_gen_private_key(struct tmpl_val *out, struct call *c, struct err *err)
 {
-	EVP_PKEY *k = new_key(STR(c, 0).p, STR(c, 0).n);
+	EVP_PKEY *k;
 	int rv;
 
-	(void)err;
+	if (exec_charge(c,
+	        STR(c, 0).n == 3 && memcmp(STR(c, 0).p, "rsa", 3) == 0
+	            ? COST_RSA4096
+	            : COST_KEY,
+	        err) == -1)
+		return -1;
+	k = new_key(STR(c, 0).p, STR(c, 0).n);
 	if (k == NULL) {
 		*out = val_printf(c->a, "Unknown type %.*s", (int)STR(c, 0).n,
 		    STR(c, 0).p);
@@ -459,7 +472,8 @@ lazy_new(struct call *c, const struct tmpl_val *cn, const struct tmpl_val *ips,
 static int
 fn_gen_ca(struct tmpl_val *out, struct call *c, struct err *err)
 {
-	(void)err;
+	if (exec_charge(c, COST_KEY, err) == -1)
+		return -1;
 	*out = lazy_new(c, &c->argv[0], NULL, NULL, c->argv[1].u.i, NULL);
 	return 0;
 }
@@ -467,7 +481,8 @@ fn_gen_ca(struct tmpl_val *out, struct call *c, struct err *err)
 static int
 fn_gen_self_signed(struct tmpl_val *out, struct call *c, struct err *err)
 {
-	(void)err;
+	if (exec_charge(c, COST_KEY, err) == -1)
+		return -1;
 	*out = lazy_new(c, &c->argv[0], &c->argv[1], &c->argv[2],
 	    c->argv[3].u.i, NULL);
 	return 0;
@@ -476,7 +491,8 @@ fn_gen_self_signed(struct tmpl_val *out, struct call *c, struct err *err)
 static int
 fn_gen_signed(struct tmpl_val *out, struct call *c, struct err *err)
 {
-	(void)err;
+	if (exec_charge(c, COST_KEY, err) == -1)
+		return -1;
 	*out = lazy_new(c, &c->argv[0], &c->argv[1], &c->argv[2],
 	    c->argv[3].u.i, &c->argv[4]);
 	return 0;
@@ -490,9 +506,12 @@ bcrypt_hash(struct tmpl_val *out, struct call *c, const struct tmpl_val *pw,
 {
 	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
 	struct crypt_data cd;
-	char *pass = val_cstr(c->a, pw);
+	char *pass;
 	char *h;
 
+	if (exec_charge(c, COST_BCRYPT, err) == -1)
+		return -1;
+	pass = val_cstr(c->a, pw);
 	memset(&cd, 0, sizeof(cd));
 	if (crypt_gensalt_rn("$2a$", 10, NULL, 0, setting, sizeof(setting)) ==
 	        NULL ||
@@ -664,7 +683,8 @@ fn_derive_password(struct tmpl_val *out, struct call *c, struct err *err)
 		    (int)STR(c, 1).n, STR(c, 1).p);
 		return 0;
 	}
-	if (pw_seed(seed, c, err) == -1)
+	if (exec_charge(c, COST_SCRYPT, err) == -1 ||
+	    pw_seed(seed, c, err) == -1)
 		return -1;
 	t = kind->templates[seed[0] % kind->n];
 	n = strlen(t);

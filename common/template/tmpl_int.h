@@ -410,5 +410,9 @@ void sha_sha512(unsigned char out[64], const void *msg, size_t n);
 void exec_random(struct tmpl_exec *x, void *p, size_t n);
 /* The execution's clock, in nanoseconds since the Unix epoch. */
 int64_t exec_now_ns(const struct tmpl_exec *x);
+/* Counts n steps against max_steps for work much dearer than a step
+ * (key generation, scrypt), so that a template cannot call it without
+ * bound: ERR_LIMIT past the budget. */
+int exec_charge(struct call *c, uint64_t n, struct err *err);
 
 #endif /* FLINT_TEMPLATE_TMPL_INT_H */

@@ -366,3 +366,25 @@ T_TEST(test_output_limit_is_enforced)
 	tmpl_set_free(s);
 	buf_release(&out);
 }
+
+T_TEST(test_dear_functions_count_against_the_step_budget)
+{
+	struct tmpl_set *s = tmpl_set_new();
+	struct tmpl_opts o = { .max_steps = 2500000 };
+	struct tmpl_exec *x;
+	struct err err = ERR_INIT;
+	struct buf out;
+	struct tmpl_val nil = tmpl_nil();
+	const char *t = "{{ range until 5 }}{{ derivePassword 1 \"pin\" \"p\" "
+	                "\"u\" \"s\" }}{{ end }}";
+
+	/* two scrypt runs fit the budget, the third does not */
+	buf_init(&out, 1 << 16);
+	T_OK(tmpl_set_parse(s, "t", t, strlen(t), &err), &err);
+	x = tmpl_exec_new(s, &o);
+	T_ERR(tmpl_exec_run(x, &out, "t", &nil, &err), &err, ERR_LIMIT);
+	T_EQ(out.len, 8);
+	tmpl_exec_free(x);
+	tmpl_set_free(s);
+	buf_release(&out);
+}
