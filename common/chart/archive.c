@@ -1,12 +1,10 @@
 /*
- * Chart archives (.tgz), read in memory as Helm's LoadArchiveFiles reads
- * them: every entry but directories and pax headers is a file, its first
- * path element (the chart's directory) is dropped, and names that are
- * absolute, climb out with "..", or look like a Windows drive are
+ * Chart archives (.tgz), read in memory (tar.c) as Helm's
+ * LoadArchiveFiles reads them: every entry but directories and pax headers is a
+ * file, its first path element (the chart's directory) is dropped, and names
+ * that are absolute, climb out with "..", or look like a Windows drive are
  * refused. Nothing is written to disk, so no entry can escape anywhere.
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -122,92 +120,62 @@ struct reader {
 	size_t n, cap;
 };
 
-/* Reads the current entry's data into the arena. */
+/* Reads the current entry's data into the arena as a chart file. */
 static int
-read_entry(struct reader *r, struct archive *ar, struct archive_entry *e,
+read_entry(struct reader *r, struct tar *t, const struct tar_entry *e,
     const char *name, struct err *err)
 {
-	int64_t declared = archive_entry_size_is_set(e) ? archive_entry_size(e)
-	                                                : 0;
-	struct buf b;
-	char chunk[16384];
-	la_ssize_t got;
+	char *data;
+	size_t bom;
 
-	if (declared < 0 || (uint64_t)declared > r->remaining)
+	if (e->size > r->remaining)
 		return err_set(err, ERR_LIMIT,
 		    "decompressed chart is larger than the maximum size %zu",
 		    r->lim->max_total_bytes);
-	if ((uint64_t)declared > r->lim->max_file_bytes)
+	if (e->size > r->lim->max_file_bytes)
 		return err_set(err, ERR_LIMIT,
 		    "decompressed chart file \"%s\" is larger than the "
 		    "maximum file size %zu",
-		    archive_entry_pathname(e), r->lim->max_file_bytes);
-	buf_init(&b, (size_t)declared + 1);
-	while ((got = archive_read_data(ar, chunk, sizeof(chunk))) > 0) {
-		if ((size_t)got > r->remaining - b.len ||
-		    b.len + (size_t)got > r->lim->max_file_bytes) {
-			buf_release(&b);
-			return err_set(err, ERR_LIMIT,
-			    "decompressed chart is larger than the maximum "
-			    "size %zu",
-			    r->lim->max_total_bytes);
-		}
-		buf_append(&b, chunk, (size_t)got);
-	}
-	if (got < 0) {
-		buf_release(&b);
-		return err_set(err, ERR_INVALID, "%s",
-		    archive_error_string(ar));
-	}
-	r->remaining -= b.len;
+		    e->name, r->lim->max_file_bytes);
+	data = arena_alloc(r->a, (size_t)e->size + 1);
+	if (tar_data(t, data, err) == -1)
+		return -1;
+	data[e->size] = '\0';
+	r->remaining -= (size_t)e->size;
 	if (r->n == r->cap) {
 		r->cap = r->cap == 0 ? 64 : r->cap * 2;
 		r->f = xreallocarray(r->f, r->cap, sizeof(*r->f));
 	}
+	/* As Helm, drop a UTF-8 byte order mark. */
+	bom = e->size >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
 	r->f[r->n].name = name;
-	r->f[r->n].data = "";
-	r->f[r->n].len = 0;
-	if (b.len > 0) {
-		/* As Helm, drop a UTF-8 byte order mark. */
-		size_t bom = b.len >= 3 &&
-		        memcmp(b.data, "\xef\xbb\xbf", 3) == 0
-		    ? 3
-		    : 0;
-
-		r->f[r->n].data = arena_strndup(r->a, b.data + bom,
-		    b.len - bom);
-		r->f[r->n].len = b.len - bom;
-	}
+	r->f[r->n].data = data + bom;
+	r->f[r->n].len = (size_t)e->size - bom;
 	r->n++;
-	buf_release(&b);
 	return 0;
 }
 
-/* Reads every entry of the open archive ar into r. */
+/* Reads every entry of t into r: directories and pax global headers
+ * are skipped, as Helm skips them; anything else is a file. */
 static int
-read_entries(struct reader *r, struct archive *ar, struct err *err)
+read_entries(struct reader *r, struct tar *t, struct err *err)
 {
-	struct archive_entry *e;
-	int st;
+	struct tar_entry e = { 0 };
+	const char *name;
+	int rv;
 
-	while ((st = archive_read_next_header(ar, &e)) == ARCHIVE_OK ||
-	    st == ARCHIVE_WARN) {
-		const char *raw = archive_entry_pathname(e), *name;
-
-		if (archive_entry_filetype(e) == AE_IFDIR)
+	while ((rv = tar_next(t, &e, err)) == 0) {
+		if (e.type == '5' || e.type == 'g')
 			continue;
-		if (raw == NULL)
-			raw = archive_entry_pathname_utf8(e);
-		if (raw == NULL)
-			return err_set(err, ERR_INVALID,
-			    "chart archive entry without a name");
-		if ((name = entry_name(r->a, raw, err)) == NULL ||
-		    read_entry(r, ar, e, name, err) == -1)
-			return -1;
+		if ((name = entry_name(r->a, e.name, err)) == NULL ||
+		    read_entry(r, t, &e, name, err) == -1) {
+			rv = -1;
+			break;
+		}
 	}
-	if (st != ARCHIVE_EOF)
-		return err_set(err, ERR_INVALID, "%s",
-		    archive_error_string(ar));
+	free(e.name);
+	if (rv == -1)
+		return -1;
 	if (r->n == 0)
 		return err_set(err, ERR_INVALID, "no files in chart archive");
 	return 0;
@@ -218,26 +186,24 @@ chart_archive_files(struct chart_file **out, size_t *nout, struct arena *a,
     const void *data, size_t n, const struct chart_limits *lim, struct err *err)
 {
 	struct reader r = { .a = a, .lim = lim };
-	struct archive *ar;
+	struct tar *t;
 	int rv;
 
 	r.remaining = lim->max_total_bytes;
-	if (n < 3 || memcmp(data, "\x1f\x8b\x08", 3) != 0)
-		return err_set(err, ERR_INVALID, "gzip: invalid header");
-	if ((ar = archive_read_new()) == NULL)
-		return err_set(err, ERR_INTERNAL, "out of memory");
-	archive_read_support_filter_gzip(ar);
-	archive_read_support_format_tar(ar);
-	if (archive_read_open_memory(ar, data, n) != ARCHIVE_OK)
-		rv = err_set(err, ERR_INVALID, "%s", archive_error_string(ar));
-	else
-		rv = read_entries(&r, ar, err);
+	/* the data, and headers of up to half as much again (1 MiB at
+	 * least): many empty files cost memory too */
+	if (tar_open(&t, data, n,
+	        (uint64_t)lim->max_total_bytes + lim->max_total_bytes / 2 +
+	            ((uint64_t)1 << 20),
+	        err) == -1)
+		return -1;
+	rv = read_entries(&r, t, err);
 	if (rv == 0) {
 		*out = arena_alloc(a, r.n * sizeof(**out));
 		memcpy(*out, r.f, r.n * sizeof(**out));
 		*nout = r.n;
 	}
 	free(r.f);
-	archive_read_free(ar);
+	tar_close(t);
 	return rv;
 }

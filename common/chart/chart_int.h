@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "chart/chart.h"
 #include "core/arena.h"
@@ -118,6 +119,27 @@ int schema_validate(const struct rchart *rc, const struct tmpl_val *vals,
 int chart_archive_files(struct chart_file **out, size_t *nout, struct arena *a,
     const void *data, size_t n, const struct chart_limits *lim,
     struct err *err);
+
+/* ---- gzipped tar streams (tar.c) ---------------------------------------- */
+
+struct tar;
+
+struct tar_entry {
+	char *name; /* as stored; owned, freed by the next tar_next() */
+	char type;  /* '0' file, '5' directory, 'g' pax global, ... */
+	uint64_t size;
+};
+
+/* Starts reading the .tar.gz in the n bytes at gz (kept by the caller),
+ * inflating at most max bytes. */
+int tar_open(struct tar **out, const void *gz, size_t n, uint64_t max,
+    struct err *err);
+/* The next entry: 0, 1 at the end, -1 (ERR_INVALID, ERR_LIMIT). Skips
+ * what was not read of the entry before. */
+int tar_next(struct tar *t, struct tar_entry *e, struct err *err);
+/* Reads all e->size bytes of the current entry's data into dst. */
+int tar_data(struct tar *t, char *dst, struct err *err);
+void tar_close(struct tar *t);
 
 /* ---- .helmignore (ignore.c) ---------------------------------------------- */
 

@@ -9,10 +9,12 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "chart/chart.h"
 #include "core/buf.h"
@@ -30,18 +32,30 @@ struct blob {
 	size_t len;
 };
 
-#define BLOB_MAX (1 << 16)
+#define BLOB_MAX (8 << 20)
 
-/* A gzipped pax tar of the entries, in a blob the caller frees. */
+enum fmt {
+	PAX,
+	GNU,
+	RAW_PAX
+}; /* RAW_PAX: not gzipped */
+
+/* A tar of the entries (gzipped unless RAW_PAX), in a blob the caller
+ * frees. */
 static void
-make_tgz(struct blob *out, const struct entry *e, size_t n)
+make_archive(struct blob *out, const struct entry *e, size_t n, enum fmt f)
 {
 	struct archive *ar = archive_write_new();
 	size_t used = 0;
 
 	out->data = xmalloc(BLOB_MAX);
-	archive_write_add_filter_gzip(ar);
-	archive_write_set_format_pax_restricted(ar);
+	if (f != RAW_PAX)
+		archive_write_add_filter_gzip(ar);
+	if (f == GNU)
+		archive_write_set_format_gnutar(ar);
+	else
+		archive_write_set_format_pax_restricted(ar);
+	archive_write_set_bytes_in_last_block(ar, 1);
 	archive_write_open_memory(ar, out->data, BLOB_MAX, &used);
 	for (size_t i = 0; i < n; i++) {
 		struct archive_entry *ae = archive_entry_new();
@@ -62,6 +76,12 @@ make_tgz(struct blob *out, const struct entry *e, size_t n)
 	archive_write_close(ar);
 	archive_write_free(ar);
 	out->len = used;
+}
+
+static void
+make_tgz(struct blob *out, const struct entry *e, size_t n)
+{
+	make_archive(out, e, n, PAX);
 }
 
 static const struct chart_opts opts = { .release = "rel",
@@ -310,4 +330,129 @@ T_TEST(test_chart_load_refuses_what_is_not_a_chart)
 	free(yaml);
 	T_ERR(chart_load(&c, "/nonexistent/flint.tgz", NULL, &err), &err,
 	    ERR_NOTFOUND);
+}
+
+/* Loads the archive in b and renders it; the stream or NULL. */
+static char *
+render_blob(const struct blob *b, const struct chart_limits *lim,
+    struct err *err)
+{
+	struct chart *c = NULL;
+	struct buf out;
+	char *res = NULL;
+
+	buf_init(&out, 1 << 16);
+	if (chart_load_archive(&c, b->data, b->len, lim, err) == 0 &&
+	    chart_render(&out, c, NULL, &opts, err) == 0)
+		res = buf_detach(&out, NULL);
+	chart_free(c);
+	buf_release(&out);
+	return res;
+}
+
+#define LONG_DIR                                                          \
+	"c/templates/a-directory-name-well-past-the-hundred-bytes-a-tar-" \
+	"header-holds-for-a-name-without-its-prefix"
+
+T_TEST(test_archive_long_names_in_pax_and_gnu_headers)
+{
+	static const struct entry e[] = {
+		{ "c/Chart.yaml", CHART_YAML, 0 },
+		{ LONG_DIR "/and-a-file-name-long-enough-for-no-prefix-to-"
+		           "hold-it-either-in-the-ustar-split.yaml",
+		    "a: 1\n", 0 },
+	};
+	const enum fmt fmts[] = { PAX, GNU };
+
+	for (size_t i = 0; i < 2; i++) {
+		struct err err = ERR_INIT;
+		struct blob b;
+		char *got;
+
+		make_archive(&b, e, 2, fmts[i]);
+		got = render_blob(&b, NULL, &err);
+		if (got == NULL ||
+		    strstr(got, "-in-the-ustar-split.yaml\na: 1") == NULL)
+			t_fail(__FILE__, __LINE__, "format %zu: %s", i,
+			    got != NULL ? got : err.msg);
+		free(got);
+		free(b.data);
+	}
+}
+
+/* zlib's gzip of the n bytes at p, appended to out. */
+static void
+gzip_append(struct blob *out, const char *p, size_t n)
+{
+	z_stream z = { 0 };
+
+	deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+	z.next_in = (Bytef *)(uintptr_t)p;
+	z.avail_in = (uInt)n;
+	z.next_out = (Bytef *)out->data + out->len;
+	z.avail_out = (uInt)(BLOB_MAX - out->len);
+	deflate(&z, Z_FINISH);
+	out->len = BLOB_MAX - z.avail_out;
+	deflateEnd(&z);
+}
+
+T_TEST(test_archive_in_two_gzip_members)
+{
+	static const struct entry e[] = {
+		{ "c/Chart.yaml", CHART_YAML, 0 },
+		{ "c/templates/t.yaml", "t: 1\n", 0 },
+	};
+	struct blob raw, gz = { xmalloc(BLOB_MAX), 0 };
+	struct err err = ERR_INIT;
+	char *got;
+
+	make_archive(&raw, e, 2, RAW_PAX);
+	gzip_append(&gz, raw.data, 700);
+	gzip_append(&gz, raw.data + 700, raw.len - 700);
+	got = render_blob(&gz, NULL, &err);
+	T_STREQ(got, "---\n# Source: c/templates/t.yaml\nt: 1\n");
+	free(got);
+	gz.len -= 30; /* cut into the second member's deflate data */
+	got = render_blob(&gz, NULL, &err);
+	T_TRUE(got == NULL && err.code == ERR_INVALID);
+	free(got);
+	free(raw.data);
+	free(gz.data);
+}
+
+T_TEST(test_archive_bombs_stop_at_the_limits)
+{
+	const size_t big = (size_t)6 << 20;
+	char *zeros = xcalloc(1, big);
+	const struct entry one[] = {
+		{ "c/Chart.yaml", CHART_YAML, 0 },
+		{ "c/big", zeros, big },
+	};
+	struct entry *many = xcalloc(8001, sizeof(*many));
+	char names[8000][24];
+	const struct chart_limits small = { .max_total_bytes = 1 << 20 };
+	struct err err = ERR_INIT;
+	struct chart *c = NULL;
+	struct blob b;
+
+	/* one file past the 5 MiB file limit */
+	make_archive(&b, one, 2, PAX);
+	T_ERR(chart_load_archive(&c, b.data, b.len, NULL, &err), &err,
+	    ERR_LIMIT);
+	free(b.data);
+	/* headers alone past what a 1 MiB chart may inflate to */
+	many[0] = one[0];
+	for (size_t i = 0; i < 8000; i++) {
+		(void)snprintf(names[i], sizeof(names[i]), "c/e%zu", i);
+		many[i + 1].name = names[i];
+		many[i + 1].data = "";
+		many[i + 1].len = 0;
+	}
+	make_archive(&b, many, 8001, PAX);
+	T_ERR(chart_load_archive(&c, b.data, b.len, &small, &err), &err,
+	    ERR_LIMIT);
+	free(b.data);
+	free(many);
+	free(zeros);
+	chart_free(c);
 }
