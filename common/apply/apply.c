@@ -5,6 +5,7 @@
  */
 #include "apply/apply.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -13,9 +14,9 @@
 #include "core/mem.h"
 #include "core/str.h"
 
-#define STAGES         3
 #define DELETE_POLL_MS 100
 #define CRD_POLL_MS    50
+#define APPLY_WORKERS  4 /* Flux's --concurrent-ssa */
 
 /* One object of the set, ready to apply. */
 struct item {
@@ -23,7 +24,10 @@ struct item {
 	const char *api_version, *kind, *name;
 	const char *ns; /* "" until the mapping says it is namespaced */
 	int stage, rank;
-	size_t index; /* input order, the last tie-breaker */
+	size_t index;          /* input order, the last tie-breaker */
+	enum apply_action act; /* the outcome, written by one worker */
+	int rv;
+	struct err err;
 };
 
 /* Settings after defaults. */
@@ -32,6 +36,7 @@ struct ctx {
 	const struct apply_opts *opts;
 	const char *manager, *group;
 	int64_t wait_ms;
+	unsigned workers;
 };
 
 int
@@ -299,27 +304,26 @@ dry_run(struct doc **dry, struct doc **live, const struct ctx *c,
 	return -1;
 }
 
-/* Applies one object and adds its entry to r. */
-static int
-apply_one(struct apply_result *r, const struct ctx *c, struct item *it,
-    struct arena *a, struct err *err)
+/* Applies one resolved object; the outcome goes into it. */
+static void
+apply_one(const struct ctx *c, struct item *it)
 {
 	struct k8s_write_opts w = { c->manager, true, false, NULL };
 	struct doc *live = NULL, *dry = NULL;
-	enum apply_action act = APPLY_SKIPPED;
-	int rv = -1;
+	struct err *err = &it->err;
 
-	if (item_resolve(it, a, c->k, err) == -1 ||
-	    live_get(&live, c, it, err) == -1)
+	it->rv = -1;
+	it->act = APPLY_SKIPPED;
+	if (live_get(&live, c, it, err) == -1)
 		goto out;
 	if (skip_apply(c, it->obj, live != NULL ? doc_root(live, 0) : NULL))
 		goto done;
 	if (dry_run(&dry, &live, c, it, err) == -1)
 		goto out;
-	act = APPLY_UNCHANGED;
+	it->act = APPLY_UNCHANGED;
 	if (live != NULL && !drifted(doc_root(live, 0), doc_root(dry, 0)))
 		goto done;
-	act = live == NULL ? APPLY_CREATED : APPLY_CONFIGURED;
+	it->act = live == NULL ? APPLY_CREATED : APPLY_CONFIGURED;
 	if (!c->opts->dry_run &&
 	    k8s_apply(NULL, c->k, it->obj, &w, err) == -1) {
 		char *subject = apply_subject(it->kind, it->ns, it->name);
@@ -329,12 +333,53 @@ apply_one(struct apply_result *r, const struct ctx *c, struct item *it,
 		goto out;
 	}
 done:
-	apply_result_add(r, it->api_version, it->kind, it->ns, it->name, act);
-	rv = 0;
+	it->rv = 0;
 out:
 	doc_free(dry);
 	doc_free(live);
-	return rv;
+}
+
+/* A stage's objects and the next one a worker takes. */
+struct pool {
+	const struct ctx *c;
+	struct item *items;
+	size_t n, next;
+	pthread_mutex_t mu;
+};
+
+static void *
+pool_run(void *arg)
+{
+	struct pool *p = arg;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&p->mu);
+		i = p->next++;
+		pthread_mutex_unlock(&p->mu);
+		if (i >= p->n)
+			return NULL;
+		apply_one(p->c, &p->items[i]);
+	}
+}
+
+/* Applies one stage's objects, c->workers at a time (the caller's
+ * thread is one of them). */
+static void
+stage_run(const struct ctx *c, struct item *items, size_t n)
+{
+	struct pool p = { c, items, n, 0, PTHREAD_MUTEX_INITIALIZER };
+	pthread_t th[APPLY_WORKERS];
+	size_t nth = 0;
+
+	while (nth + 1 < c->workers && nth + 1 < n &&
+	    pthread_create(&th[nth], NULL, pool_run, &p) == 0)
+		nth++;
+	pool_run(&p);
+	for (size_t i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&p.mu);
 }
 
 static bool
@@ -404,7 +449,30 @@ ctx_init(struct ctx *c, struct k8s *k, const struct apply_opts *opts)
 	                                       : APPLY_DEFAULT_WAIT_MS;
 }
 
-/* Applies items[0..n) (sorted); waits for CRDs after the first stage. */
+/* Applies items[s..e) of one stage: resolves them here (the arena has
+ * one owner), applies them in parallel, adds their entries in order. */
+static int
+stage_apply(struct apply_result *r, const struct ctx *c, struct item *items,
+    size_t n, struct arena *a, struct err *err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (item_resolve(&items[i], a, c->k, err) == -1)
+			return -1;
+	stage_run(c, items, n);
+	for (size_t i = 0; i < n; i++) {
+		if (items[i].rv == -1) {
+			*err = items[i].err;
+			return -1;
+		}
+		apply_result_add(r, items[i].api_version, items[i].kind,
+		    items[i].ns, items[i].name, items[i].act);
+	}
+	if (n > 0 && items[0].stage == 0 && !c->opts->dry_run)
+		return crds_wait(c, items, n, err);
+	return 0;
+}
+
+/* Applies items[0..n) (sorted) stage by stage. */
 static int
 apply_items(struct apply_result *r, const struct ctx *c, struct item *items,
     size_t n, struct arena *a, struct err *err)
@@ -412,16 +480,12 @@ apply_items(struct apply_result *r, const struct ctx *c, struct item *items,
 	size_t start = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (apply_one(r, c, &items[i], a, err) == -1)
+		if (i + 1 < n && items[i + 1].stage == items[i].stage)
+			continue;
+		if (stage_apply(r, c, items + start, i + 1 - start, a, err) ==
+		    -1)
 			return -1;
-		if (items[i].stage == 0 &&
-		    (i + 1 == n || items[i + 1].stage != 0)) {
-			if (!c->opts->dry_run &&
-			    crds_wait(c, items + start, i + 1 - start, err) ==
-			        -1)
-				return -1;
-			start = i + 1;
-		}
+		start = i + 1;
 	}
 	return 0;
 }

@@ -96,13 +96,14 @@ struct apply_opts {
 	/* Only compute the change set: dry-run every object, write
 	 * nothing (flint diff). */
 	bool dry_run;
-	/* Bound on waiting for CRDs and Namespaces between stages [60000]. */
+	/* Bound on waiting for CRDs between stages [60000]. */
 	int64_t wait_timeout_ms;
 };
 
 /*
  * Applies every document of objects (each a Kubernetes object map with
- * apiVersion, kind, metadata.name) in stages, as described above.
+ * apiVersion, kind, metadata.name) in stages, as described above; the
+ * objects of one stage go four at a time, as Flux's --concurrent-ssa.
  * objects is not changed; the owner labels go on copies. An object whose
  * namespace is empty gets the client's default namespace when its kind is
  * namespaced. Annotation <owner_group>/ssa decides per object: Override
