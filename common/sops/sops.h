@@ -100,21 +100,36 @@ bool sops_data_is_encrypted(const char *data, size_t len, enum sops_format fmt);
 int sops_decrypt_file(struct buf *out, const struct sops_keys *k,
     const char *data, size_t len, enum sops_format fmt, struct err *err);
 
+/* Like sops_decrypt_file(), reading in_fmt and writing out_fmt, as Flux
+ * does for Secret data entries (detected format in, key's format out). */
+int sops_decrypt_file_as(struct buf *out, const struct sops_keys *k,
+    const char *data, size_t len, enum sops_format in_fmt,
+    enum sops_format out_fmt, struct err *err);
+
 /* ---- Kubernetes objects ----------------------------------------------------
  */
 
-/* True when obj is a map with a top-level `sops` key (Flux's test). */
+/* True when obj is a map whose `sops` map has a non-empty `mac` (Flux's
+ * test for a SOPS-encrypted resource). */
 bool sops_is_encrypted(const struct doc_node *obj);
 
 /*
- * Decrypts obj in place, as kustomize-controller's DecryptResource does:
- * an object with a `sops` key is decrypted whole (the key removed); a
- * Secret without one has each `data` value that decodes to a SOPS file
- * (format from the data key's name, detected with
- * sops_data_is_encrypted()) replaced by the base64 of its plaintext.
+ * Decrypts obj in place, as kustomize-controller's DecryptResource does,
+ * unless it carries the annotation kustomize.toolkit.fluxcd.io/decrypt:
+ * Disabled:
+ *  - an object for which sops_is_encrypted() holds is decrypted whole and
+ *    loses its `sops` key. Its MAC is not checked, as Flux does not: the
+ *    build legitimately changes unencrypted fields (namespace, labels,
+ *    prefixes), which the MAC covers; each value is still authenticated
+ *    by AES-GCM with its key path;
+ *  - a Secret without one has each `data` value that decodes to a SOPS
+ *    file (input format detected from its MAC marker) replaced by the
+ *    base64 of its plaintext, written in the format of the data key's
+ *    name (".dockerconfigjson" is JSON); these files come through the
+ *    build untouched, so their MAC is verified.
  * Anything else is left alone. New nodes are allocated in a (obj's
  * arena). On error obj may be partly changed; drop it. Errors as
- * sops_decrypt_file().
+ * sops_decrypt_file(), wrapped with the object's kind/namespace/name.
  */
 int sops_decrypt_resource(struct arena *a, struct doc_node *obj,
     const struct sops_keys *k, struct err *err);
