@@ -239,8 +239,8 @@ fetch(struct gitrepo *g, struct checkout **co, const char *work,
 	o.timeout_ms = timeout_ms(g);
 	if (checkout_fetch(co, &o, err) == 0)
 		return 0;
-	if (err->code == ERR_AUTH)
-		err_reason(err, SOURCE_REASON_AUTH_FAILED);
+	if (err->code == ERR_AUTH) /* over checkout's GitOperationFailed */
+		err->reason = SOURCE_REASON_AUTH_FAILED;
 	else if (err->reason == NULL)
 		err_reason(err, REASON_GIT_FAILED);
 failed:
@@ -265,7 +265,7 @@ store(struct gitrepo *g, const struct checkout *co, const char *work,
 		    ignore_match, ig, err);
 	ignore_free(ig);
 	if (rv == -1) {
-		err_reason(err, SOURCE_REASON_ARCHIVE_FAILED);
+		err->reason = SOURCE_REASON_ARCHIVE_FAILED;
 		cond_set(g, SOURCE_COND_STORAGE_FAILED, "True",
 		    SOURCE_REASON_ARCHIVE_FAILED, err->msg);
 		return -1;

@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,14 +27,17 @@
 
 enum conn_state {
 	CONN_FREE,
-	CONN_HEAD, /* reading the request head */
-	CONN_SEND, /* sending the response head, then the body */
+	CONN_HEAD,  /* reading the request head */
+	CONN_SEND,  /* sending the response head, then the body */
+	CONN_DRAIN, /* sent; reading what the client still sends, so that
+	             * closing does not reset the answer away */
 };
 
 struct conn {
 	enum conn_state state;
 	int fd;
-	int file; /* the body, or -1 */
+	int file;   /* the body, or -1 */
+	bool drain; /* linger after the response (errors) */
 	off_t off, end;
 	int64_t deadline_ms;
 	size_t len; /* head bytes read, or response head bytes */
@@ -86,6 +90,7 @@ conn_respond(struct conn *c, int status, const char *text, off_t length,
 	c->len = (size_t)n;
 	c->sent = 0;
 	c->state = CONN_SEND;
+	c->drain = status >= 400;
 	c->deadline_ms = now_ms() + SERVER_IDLE_TIMEOUT_MS;
 	if (head_only && c->file != -1) {
 		close(c->file);
@@ -257,6 +262,29 @@ conn_read(struct source_server *s, struct conn *c)
 	}
 }
 
+/* The response is out: close, or for an error whose request may not
+ * have been read whole, half-close and drain for a moment first. */
+static void
+conn_done(struct conn *c)
+{
+	if (!c->drain || shutdown(c->fd, SHUT_WR) == -1) {
+		conn_close(c);
+		return;
+	}
+	c->state = CONN_DRAIN;
+	c->deadline_ms = now_ms() + SERVER_DRAIN_MS;
+}
+
+static void
+conn_drain(struct conn *c)
+{
+	char sink[4096];
+	ssize_t n = recv(c->fd, sink, sizeof(sink), 0);
+
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
+		conn_close(c);
+}
+
 /* Sends what the socket takes; closes when all is out. */
 static void
 conn_write(struct conn *c)
@@ -288,7 +316,7 @@ conn_write(struct conn *c)
 	}
 	c->deadline_ms = now_ms() + SERVER_IDLE_TIMEOUT_MS;
 	if (c->sent == c->len && (c->file == -1 || c->off >= c->end))
-		conn_close(c);
+		conn_done(c);
 }
 
 static void
@@ -312,6 +340,7 @@ server_accept(struct source_server *s)
 		c->fd = fd;
 		c->file = -1;
 		c->len = c->sent = 0;
+		c->drain = false;
 		c->deadline_ms = now_ms() + SERVER_HEAD_TIMEOUT_MS;
 	}
 }
@@ -352,6 +381,8 @@ server_loop(void *arg)
 				conn_read(s, c);
 			else if (c->state == CONN_SEND && pfd[i].revents)
 				conn_write(c);
+			else if (c->state == CONN_DRAIN && pfd[i].revents)
+				conn_drain(c);
 		}
 		if (pfd[1].revents & POLLIN)
 			server_accept(s);

@@ -21,6 +21,7 @@
 #define SERVER_HEAD_MAX        8192
 #define SERVER_HEAD_TIMEOUT_MS 10000 /* to receive the request head */
 #define SERVER_IDLE_TIMEOUT_MS 30000 /* without progress while sending */
+#define SERVER_DRAIN_MS        2000  /* reading the rest after an error */
 
 struct source_server;
 
