@@ -364,8 +364,8 @@ pool_run(void *arg)
 	}
 }
 
-/* Applies one stage's objects, c->workers at a time (the caller's
- * thread is one of them). */
+/* Applies one stage's objects, c->workers (at most APPLY_WORKERS) at a
+ * time; the caller's thread is one of them. */
 static void
 stage_run(const struct ctx *c, struct item *items, size_t n)
 {
@@ -373,7 +373,7 @@ stage_run(const struct ctx *c, struct item *items, size_t n)
 	pthread_t th[APPLY_WORKERS];
 	size_t nth = 0;
 
-	while (nth + 1 < c->workers && nth + 1 < n &&
+	while (nth + 1 < c->workers && nth + 1 < APPLY_WORKERS && nth + 1 < n &&
 	    pthread_create(&th[nth], NULL, pool_run, &p) == 0)
 		nth++;
 	pool_run(&p);
@@ -447,6 +447,7 @@ ctx_init(struct ctx *c, struct k8s *k, const struct apply_opts *opts)
 	                                     : APPLY_DEFAULT_GROUP;
 	c->wait_ms = opts->wait_timeout_ms > 0 ? opts->wait_timeout_ms
 	                                       : APPLY_DEFAULT_WAIT_MS;
+	c->workers = APPLY_WORKERS;
 }
 
 /* Applies items[s..e) of one stage: resolves them here (the arena has
