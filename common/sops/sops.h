@@ -15,6 +15,13 @@
  *    objects that carry a top-level `sops` key, and Secrets whose data
  *    values are SOPS-encrypted files, as secretGenerator makes them).
  *
+ * kustomize-controller also decrypts secretGenerator sources before the
+ * build (Flux's DecryptSources): a `files` entry in the format of its key
+ * name, an `envs` entry as dotenv unless its name says otherwise, and
+ * local `patches[].path` files in their own format; each
+ * file for which sops_data_is_encrypted() holds goes through
+ * sops_decrypt_file() and is replaced by the plaintext.
+ *
  * The data key is unwrapped from the file's `sops.age[].enc` recipients,
  * every ENC[AES256_GCM,...] value is decrypted with the key path as
  * additional data, and the MAC over the plaintext is verified.
