@@ -119,7 +119,7 @@ run(struct buf *out, int argc, char **argv, struct err *err)
 {
 	struct sops_keys *k = NULL;
 	struct buf in;
-	enum sops_format f;
+	enum sops_format f = SOPS_FORMAT_YAML;
 	const char *cmd = argc > 1 ? argv[1] : "";
 	int rc = -1;
 
