@@ -117,12 +117,13 @@ check_url(struct gitrepo *g, const char **url, struct err *err)
 	return -1;
 }
 
-/* spec.secretRef's keys into the checkout's auth, as Flux reads them. */
+/* spec.secretRef's keys into the checkout's auth, as Flux reads them;
+ * *sec holds the values (the caller frees it, which wipes them). */
 static int
-auth_load(struct gitrepo *g, struct checkout_auth *auth, struct err *err)
+auth_load(struct gitrepo *g, struct checkout_auth *auth,
+    struct source_secret **sec, struct err *err)
 {
 	const char *name = spec_str(g, "/secretRef/name");
-	struct doc_node *sec;
 	struct {
 		const char *key;
 		const char **dst;
@@ -139,20 +140,22 @@ auth_load(struct gitrepo *g, struct checkout_auth *auth, struct err *err)
 
 	if (name == NULL)
 		return 0;
-	if (source_secret_get(&sec, g->r, g->obj->namespace, name, err) == -1)
+	if (source_secret_get(sec, reconciler_k8s(g->r), g->obj->namespace,
+	        name, err) == -1)
 		return -1;
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		const char *v = source_secret_value(g->a, sec, keys[i].key,
-		    NULL, err);
+		const char *v;
 
+		if (*keys[i].dst != NULL)
+			continue;
+		v = source_secret_value(*sec, keys[i].key, NULL, err);
 		if (v == NULL && err->code != ERR_OK) {
 			err_wrap(err, "secret '%s/%s'", g->obj->namespace,
 			    name);
-			err_reason(err, SOURCE_REASON_AUTH_FAILED);
+			err->reason = SOURCE_REASON_AUTH_FAILED;
 			return -1;
 		}
-		if (v != NULL && *keys[i].dst == NULL)
-			*keys[i].dst = v;
+		*keys[i].dst = v;
 	}
 	/* With an SSH identity, "password" is its passphrase; over HTTP
 	 * it is the basic-auth password. */
@@ -226,8 +229,11 @@ fetch(struct gitrepo *g, struct checkout **co, const char *work,
     struct err *err)
 {
 	struct checkout_opts o = { 0 };
+	struct source_secret *sec = NULL;
+	int rv;
 
-	if (check_url(g, &o.url, err) == -1 || auth_load(g, &o.auth, err) == -1)
+	if (check_url(g, &o.url, err) == -1 ||
+	    auth_load(g, &o.auth, &sec, err) == -1)
 		goto failed;
 	ref_load(g, &o.ref);
 	o.cache_dir = source_cache_dir(g->ctx, g->a, KIND_LOWER,
@@ -237,13 +243,17 @@ fetch(struct gitrepo *g, struct checkout **co, const char *work,
 	o.work_dir = work;
 	o.last_revision = last_revision(g);
 	o.timeout_ms = timeout_ms(g);
-	if (checkout_fetch(co, &o, err) == 0)
+	rv = checkout_fetch(co, &o, err);
+	source_secret_free(sec);
+	sec = NULL;
+	if (rv == 0)
 		return 0;
 	if (err->code == ERR_AUTH) /* over checkout's GitOperationFailed */
 		err->reason = SOURCE_REASON_AUTH_FAILED;
 	else if (err->reason == NULL)
 		err_reason(err, REASON_GIT_FAILED);
 failed:
+	source_secret_free(sec);
 	cond_set(g, SOURCE_COND_FETCH_FAILED, "True",
 	    err->reason != NULL ? err->reason : REASON_GIT_FAILED, err->msg);
 	return -1;

@@ -91,19 +91,27 @@ int source_mkdirs(char *path, struct err *err);
 char *source_cache_dir(struct source_ctx *ctx, struct arena *a,
     const char *kind_lower, const char *ns, const char *name, struct err *err);
 
+/* A Secret read for one reconcile; its values are wiped when freed. */
+struct source_secret;
+
 /*
- * Reads Secret ns/name (spec.secretRef) into *out, a copy in the
- * reconcile's arena. ERR_NOTFOUND (reason AuthenticationFailed, as
- * Flux) when it does not exist; the API's errors otherwise.
+ * Reads Secret ns/name (spec.secretRef). ERR_NOTFOUND (reason
+ * AuthenticationFailed, as Flux) when it does not exist; the API's
+ * errors otherwise. Free with source_secret_free().
  */
-int source_secret_get(struct doc_node **out, struct reconciler *r,
-    const char *ns, const char *name, struct err *err);
+int source_secret_get(struct source_secret **out, struct k8s *k, const char *ns,
+    const char *name, struct err *err);
 
 /* The value of key in the Secret's stringData or (base64) data, decoded
- * and NUL-terminated in arena a, with its length in *len (may be NULL).
- * NULL when the key is absent; ERR_INVALID for bad base64. */
-const char *source_secret_value(struct arena *a, const struct doc_node *secret,
-    const char *key, size_t *len, struct err *err);
+ * and NUL-terminated, owned by s, with its length in *len (may be NULL).
+ * NULL when the key is absent (err untouched) or, with ERR_INVALID, not
+ * valid base64. */
+const char *source_secret_value(struct source_secret *s, const char *key,
+    size_t *len, struct err *err);
+
+/* Wipes every value read and the Secret's data, then frees. Accepts
+ * NULL. */
+void source_secret_free(struct source_secret *s);
 
 /* ---- the kinds ----------------------------------------------------------
  */
