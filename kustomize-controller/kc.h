@@ -163,6 +163,11 @@ void kc_msg_artifact(void *arg, const struct bus_msg *msg);
 void kc_enqueue_users(struct kc *kc, const char *kind, const char *ns,
     const char *name);
 
+/* msg.c: an informer handler on Kustomizations: when one's Ready
+ * status, applied revision or observed generation changes, queues the
+ * Kustomizations whose dependsOn names it. */
+void kc_on_kustomization(void *arg, const struct informer_event *ev);
+
 /* The reconcile and finalize functions for struct ctrl_opts. */
 struct result kc_reconcile(struct reconciler *r, const struct object *obj);
 struct result kc_finalize(struct reconciler *r, const struct object *obj);

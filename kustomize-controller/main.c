@@ -112,7 +112,10 @@ controller_new(struct kc *kc, struct k8s *k, struct err *err)
 	o.reconcile = kc_reconcile;
 	o.finalize = kc_finalize;
 	o.arg = kc;
-	return ctrl_new(&kc->ctrl, k, &o, err);
+	if (ctrl_new(&kc->ctrl, k, &o, err) == -1)
+		return -1;
+	informer_add_handler(ctrl_informer(kc->ctrl), kc_on_kustomization, kc);
+	return 0;
 }
 
 static int

@@ -2,7 +2,10 @@
  * The daemon's fast paths in and out: an ArtifactEvent on the bus (or a
  * source whose status names a new artifact revision, seen by a watch)
  * queues every Kustomization that uses that source; each reconcile's
- * outcome goes to notification-controller as Flux's Event. The bus is
+ * outcome goes to notification-controller as Flux's Event. Beyond Flux,
+ * a Kustomization that becomes Ready or applies a new revision queues
+ * the ones that depend on it at once, instead of leaving them to poll
+ * every --requeue-dependency. The bus is
  * only the fast path: a lost message costs a watch event or an interval.
  */
 #include "kc.h"
@@ -11,6 +14,7 @@
 #include <time.h>
 
 #include "core/str.h"
+#include "ctrl/status.h"
 
 static bool
 ref_names(const struct doc_node *ks, const char *kind, const char *ns,
@@ -46,6 +50,80 @@ kc_enqueue_users(struct kc *kc, const char *kind, const char *ns,
 		const struct doc_node *ks = doc_root(all, i);
 
 		if (ref_names(ks, kind, ns, name))
+			ctrl_enqueue(kc->ctrl,
+			    doc_str(doc_ptr_find(ks, "/metadata/namespace")),
+			    doc_str(doc_ptr_find(ks, "/metadata/name")));
+	}
+	doc_free(all);
+}
+
+static bool
+dep_names(const struct doc_node *ks, const char *ns, const char *name)
+{
+	const struct doc_node *deps = doc_ptr_find(ks, "/spec/dependsOn");
+	const char *own = doc_str(doc_ptr_find(ks, "/metadata/namespace"));
+
+	for (size_t i = 0;
+	     deps != NULL && deps->kind == DOC_SEQ && i < deps->u.seq.n; i++) {
+		const struct doc_node *d = deps->u.seq.items[i];
+		const char *dn = doc_str(doc_map_get(d, "name"));
+		const char *dns = doc_str(doc_map_get(d, "namespace"));
+
+		if (dns == NULL || dns[0] == '\0')
+			dns = own;
+		if (dn != NULL && dns != NULL && strcmp(dn, name) == 0 &&
+		    strcmp(dns, ns) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Ready's status and the applied revision: what dependents wait for. */
+static bool
+progress_changed(const struct doc_node *now, const struct doc_node *before)
+{
+	static const char *const ptrs[] = { "/status/lastAppliedRevision",
+		"/status/observedGeneration" };
+	const struct doc_node *rn = status_find_condition(doc_map_get(now,
+	                                                      "status"),
+	    "Ready");
+	const struct doc_node *rb = status_find_condition(doc_map_get(before,
+	                                                      "status"),
+	    "Ready");
+
+	if (!doc_equal(doc_map_get(rn, "status"), doc_map_get(rb, "status")))
+		return true;
+	for (size_t i = 0; i < sizeof(ptrs) / sizeof(ptrs[0]); i++)
+		if (!doc_equal(doc_ptr_find(now, ptrs[i]),
+		        doc_ptr_find(before, ptrs[i])))
+			return true;
+	return false;
+}
+
+void
+kc_on_kustomization(void *arg, const struct informer_event *ev)
+{
+	struct kc *kc = arg;
+	const char *ns, *name;
+	struct err err = ERR_INIT;
+	struct doc *all = NULL;
+
+	if (ev->type != INFORMER_UPDATE ||
+	    !progress_changed(ev->object, ev->old))
+		return;
+	ns = doc_str(doc_ptr_find(ev->object, "/metadata/namespace"));
+	name = doc_str(doc_ptr_find(ev->object, "/metadata/name"));
+	if (ns == NULL || name == NULL)
+		return;
+	if (informer_list(&all, ctrl_informer(kc->ctrl), NULL, NULL, &err) ==
+	    -1) {
+		log_error(kc->log, &err, "list Kustomizations");
+		return;
+	}
+	for (size_t i = 0; i < doc_count(all); i++) {
+		const struct doc_node *ks = doc_root(all, i);
+
+		if (dep_names(ks, ns, name))
 			ctrl_enqueue(kc->ctrl,
 			    doc_str(doc_ptr_find(ks, "/metadata/namespace")),
 			    doc_str(doc_ptr_find(ks, "/metadata/name")));
