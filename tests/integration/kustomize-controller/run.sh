@@ -323,6 +323,67 @@ case_artifact_failed() {
 	wait_for "digest mismatch" eval 'ready_is app False ArtifactFailed && ready_msg app | grep -q digest'
 }
 
+# SOPS: a Secret encrypted by the real sops CLI (built from its Go module
+# by tests/harness/build-sops) for an age key is applied decrypted; one
+# encrypted for another key fails the build and leaves it alone.
+case_sops_decryption() {
+	local sops
+	sops=$("$root/tests/harness/build-sops" 2>/dev/null | tail -n1)
+	[ -x "$sops" ] || fail "no sops binary"
+	age-keygen -o "$T/key.txt" 2>/dev/null
+	age-keygen -o "$T/other.txt" 2>/dev/null
+	kubectl -n "$ns" create secret generic sops-age \
+	    --from-file=identity.agekey="$T/key.txt" >/dev/null
+	mkdir -p "$T/src"
+	secret_file() { # <value> <age key file>
+		cat >"$T/plain.yaml" <<EOF
+apiVersion: v1
+kind: Secret
+metadata: {name: creds, namespace: $ns}
+stringData: {password: "$1"}
+EOF
+		"$sops" --encrypt --age "$(age-keygen -y "$2")" \
+		    --encrypted-regex '^(data|stringData)$' "$T/plain.yaml" >"$T/src/secret.yaml"
+	}
+	secret_file s3cret-1 "$T/key.txt"
+	grep -q 's3cret-1' "$T/src/secret.yaml" && fail "sops did not encrypt"
+	publish "$T/src" "main@sha1:1111111111111111111111111111111111111111"
+	controller
+	ks app "path: ./" "decryption: {provider: sops, secretRef: {name: sops-age}}"
+	wait_for "Ready" ready_is app True ReconciliationSucceeded
+	[ "$(jp secret/creds '{.data.password}' | base64 -d)" = s3cret-1 ] ||
+	    fail "password: $(jp secret/creds '{.data.password}')"
+	secret_file s3cret-2 "$T/other.txt"
+	publish "$T/src" "main@sha1:2222222222222222222222222222222222222222"
+	wait_for "BuildFailed" ready_is app False BuildFailed
+	ready_msg app | grep -qi 'decrypt' || fail "message: $(ready_msg app)"
+	[ "$(jp secret/creds '{.data.password}' | base64 -d)" = s3cret-1 ] ||
+	    fail "secret changed by a failed decryption"
+}
+
+# kill -9 in the middle of a reconcile (objects half applied, status not
+# written): after a restart everything converges and nothing is lost.
+case_kill_restart() {
+	local i
+	mkdir -p "$T/src"
+	for i in $(seq 1 60); do cm_file "$T/src" "cm-$i" v1; done
+	publish "$T/src" "main@sha1:1111111111111111111111111111111111111111"
+	controller
+	ks app "path: ./"
+	wait_for "some applied" cm_exists cm-1
+	kill -9 "$ctl_pid"
+	wait "$ctl_pid" 2>/dev/null || true
+	ctl_pid=
+	echo "killed with $(kubectl -n "$ns" get cm -o name | grep -c /cm-) of 60 ConfigMaps applied" \
+	    "and inventory '$(jp kustomization/app '{.status.inventory}')'"
+	mv "$T/ctl.log" "$T/ctl-killed.log"
+	controller
+	wait_for "Ready" ready_is app True ReconciliationSucceeded
+	for i in $(seq 1 60); do cm_exists "cm-$i" || fail "cm-$i missing"; done
+	[ "$(jp kustomization/app '{.status.inventory.entries[*].id}' | wc -w)" = 60 ] ||
+	    fail "inventory: $(jp kustomization/app '{.status.inventory.entries[*].id}' | wc -w) entries"
+}
+
 # End to end with a real git server (smart HTTP) and source-controller:
 # a commit pushed to the repository reaches the cluster, carried by the
 # bus's ArtifactEvent and the source status watch.
