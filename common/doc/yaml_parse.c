@@ -725,8 +725,10 @@ dups_fold(struct doc_node **kv, size_t npairs)
 static int
 map_close(struct loader *ld, struct frame *f, struct err *err)
 {
-	struct doc_node **kv = ld->kids + f->base;
 	size_t npairs = (ld->nkids - f->base) / 2;
+	/* kids is still NULL when the stream's first collection is an empty
+	 * flow map: offsetting NULL, even by zero, is undefined behaviour. */
+	struct doc_node **kv = npairs ? ld->kids + f->base : NULL;
 
 	if (ld->last_key_wins)
 		npairs = dups_fold(kv, npairs);

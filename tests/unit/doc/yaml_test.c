@@ -123,6 +123,35 @@ T_TEST(test_bare_document_marker_is_a_null_root)
 	doc_free(d);
 }
 
+/* The first node of a stream has no sibling yet: the loader must close
+ * an empty flow map without any children array. */
+T_TEST(test_empty_flow_map_first_in_stream)
+{
+	struct doc *d = parse("{}\n");
+	struct doc_node *root = doc_root(d, 0);
+
+	T_EQ(doc_count(d), 1);
+	T_TRUE(root != NULL && root->kind == DOC_MAP);
+	T_EQ(root->u.map.n, 0);
+	doc_free(d);
+}
+
+T_TEST(test_nested_empty_flow_maps_stay_empty)
+{
+	struct doc *d = parse("a: {}\nb: [{}, {x: {}}]\nc: []\n");
+	struct doc_node *root = doc_root(d, 0);
+	struct doc_node *b = doc_map_get(root, "b");
+
+	T_EQ(root->u.map.n, 3);
+	T_EQ(doc_map_get(root, "a")->kind, DOC_MAP);
+	T_EQ(doc_map_get(root, "a")->u.map.n, 0);
+	T_EQ(b->u.seq.n, 2);
+	T_EQ(b->u.seq.items[0]->u.map.n, 0);
+	T_EQ(doc_map_get(b->u.seq.items[1], "x")->u.map.n, 0);
+	T_EQ(doc_map_get(root, "c")->u.seq.n, 0);
+	doc_free(d);
+}
+
 T_TEST(test_documents_keep_their_order)
 {
 	struct doc *d = parse(
