@@ -203,6 +203,32 @@ go_format_float(struct buf *out, double v)
 	}
 }
 
+/* yaml.v3 reads a plain "2006-1-2" scalar as a time.Time, which sops
+ * hashes in RFC 3339 ("2006-01-02T00:00:00Z"); true and that spelling
+ * in out when s is such a date. (Plain date-times already hash as
+ * written in their common form.) */
+static bool
+yaml_date(struct buf *out, const char *s, size_t n)
+{
+	unsigned y = 0, m = 0, d = 0;
+	size_t i = 0, k;
+
+	for (k = 0; i < n && k < 4 && s[i] >= '0' && s[i] <= '9'; i++, k++)
+		y = y * 10 + (unsigned)(s[i] - '0');
+	if (k != 4 || i == n || s[i++] != '-')
+		return false;
+	for (k = 0; i < n && k < 2 && s[i] >= '0' && s[i] <= '9'; i++, k++)
+		m = m * 10 + (unsigned)(s[i] - '0');
+	if (k == 0 || i == n || s[i++] != '-')
+		return false;
+	for (k = 0; i < n && k < 2 && s[i] >= '0' && s[i] <= '9'; i++, k++)
+		d = d * 10 + (unsigned)(s[i] - '0');
+	if (k == 0 || i != n || m < 1 || m > 12 || d < 1 || d > 31)
+		return false;
+	buf_printf(out, "%04u-%02u-%02uT00:00:00Z", y, m, d);
+	return true;
+}
+
 /* Appends what sops hashes for a scalar of the given kind and text. */
 static int
 mac_bytes(struct buf *out, enum doc_kind kind, const char *s, size_t n,
@@ -346,15 +372,21 @@ out:
 /* ---- the walk
  * ------------------------------------------------------------------ */
 
+/* Hashes n's value as sops does: unencrypted plain YAML dates as times,
+ * everything else as ToBytes() spells it. */
 static int
-mac_update(struct walk *w, enum doc_kind kind, const char *s, size_t n,
+mac_update(struct walk *w, const struct doc_node *n, bool decrypted,
     struct err *err)
 {
 	struct buf b;
-	int rc;
+	int rc = 0;
 
 	buf_init(&b, BUF_MAX_DEFAULT);
-	if ((rc = mac_bytes(&b, kind, s, n, err)) == 0 && b.len > 0)
+	if (!(!decrypted && n->kind == DOC_STR && n->style == DOC_STYLE_PLAIN &&
+	        yaml_date(&b, n->u.str.ptr, n->u.str.len)))
+		rc = mac_bytes(&b, (enum doc_kind)n->kind, n->u.str.ptr,
+		    n->u.str.len, err);
+	if (rc == 0 && b.len > 0)
 		EVP_DigestUpdate(w->md, b.data, b.len);
 	buf_release_secret(&b);
 	return rc;
@@ -372,6 +404,23 @@ set_aad(struct walk *w)
 		buf_putc(&w->aad, ':');
 }
 
+/* Go's ParseFloat spellings of the non-finite values FormatFloat
+ * writes ("+Inf", "-Inf", "NaN"); false for anything else. */
+static bool
+go_nonfinite(double *d, const char *s)
+{
+	if (strcasecmp(s, "+inf") == 0 || strcasecmp(s, "inf") == 0 ||
+	    strcasecmp(s, "+infinity") == 0 || strcasecmp(s, "infinity") == 0)
+		*d = INFINITY;
+	else if (strcasecmp(s, "-inf") == 0 || strcasecmp(s, "-infinity") == 0)
+		*d = -INFINITY;
+	else if (strcasecmp(s, "nan") == 0)
+		*d = NAN;
+	else
+		return false;
+	return true;
+}
+
 /* sops writes floats without an exponent ("1e21" as 1000...0), which
  * would read back as an int: spell the value as a float again. */
 static int
@@ -382,7 +431,7 @@ float_text(char **plain, size_t *len, struct arena *a, struct err *err)
 
 	t.u.str.ptr = *plain;
 	t.u.str.len = *len;
-	if (doc_get_float(&d, &t, err) == -1)
+	if (!go_nonfinite(&d, *plain) && doc_get_float(&d, &t, err) == -1)
 		return -1;
 	f = doc_new_float(a, d);
 	*plain = (char *)(uintptr_t)f->u.str.ptr;
@@ -428,8 +477,7 @@ leaf(struct walk *w, struct doc_node *n, struct err *err)
 	}
 	if (w->r->mac_only_encrypted && !enc)
 		return 0;
-	return mac_update(w, (enum doc_kind)n->kind, n->u.str.ptr, n->u.str.len,
-	    err);
+	return mac_update(w, n, enc, err);
 }
 
 static int

@@ -131,6 +131,27 @@ expect_fail "yaml: tampered MAC is refused" 3 "" file k1.txt yaml t3.yaml
 dec_to out3.yaml file k1.txt yaml enc2.yaml
 check "yaml: second recipient's key" same_tree yaml plain.yaml out3.yaml
 
+# Values yaml.v3 types specially: dates and times (sops hashes them in
+# RFC 3339), non-finite floats (Go spells them +Inf, NaN), hex ints.
+cat >special.yaml <<'Y'
+d: 2024-01-01
+d_unencrypted: 2024-1-2
+ts_unencrypted: 2024-01-02T10:00:00Z
+inf: .inf
+ninf: -.inf
+nan: .nan
+hex: 0x1F
+hex_unencrypted: 0x1F
+Y
+"$sops" encrypt --age "$r1" special.yaml >special.enc.yaml
+dec_to special.out.yaml file k1.txt yaml special.enc.yaml
+check "yaml: dates, times, non-finite floats and hex ints verify" python3 -c '
+import math, sys, yaml
+d = yaml.safe_load(open(sys.argv[1]))
+assert str(d["d"]).startswith("2024-01-01"), d
+assert d["inf"] == math.inf and d["ninf"] == -math.inf and math.isnan(d["nan"]), d
+assert d["hex"] == 31 and d["hex_unencrypted"] == 31, d' special.out.yaml
+
 # ---- JSON ------------------------------------------------------------------
 cat >plain.json <<'J'
 {"a": "b", "n": 7, "f": 1.5, "t": true, "z": null,
