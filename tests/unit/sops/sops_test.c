@@ -463,3 +463,42 @@ T_TEST(sops_resource_leaves_plain_objects_alone)
 	doc_free(d);
 	sops_keys_free(k);
 }
+
+T_TEST(sops_pgp_only_file_is_unsupported)
+{
+	/* metadata only: the PGP recipient is never contacted */
+	static const char yaml[] =
+	    "a: ENC[AES256_GCM,data:AA==,iv:AAAA,tag:AAAAAAAAAAAAAAAAAAAAAA==,"
+	    "type:str]\nsops:\n  pgp:\n  - fp: 0123456789ABCDEF\n"
+	    "    enc: x\n  lastmodified: '2026-01-01T00:00:00Z'\n"
+	    "  mac: ENC[AES256_GCM,data:AA==,iv:AAAA,tag:AAAAAAAAAAAAAAAAAAAAAA"
+	    "==,type:str]\n  version: 3.13.3\n";
+	struct sops_keys *k = test_keys();
+	struct err err = ERR_INIT;
+	struct buf b;
+
+	buf_init(&b, 4096);
+	T_TRUE(sops_decrypt_file(&b, k, yaml, strlen(yaml), SOPS_FORMAT_YAML,
+	           &err) == -1);
+	T_EQ(err.code, ERR_UNSUPPORTED);
+	T_TRUE(strstr(err.msg, "PGP") != NULL);
+	T_EQ(b.len, 0);
+	buf_release(&b);
+	sops_keys_free(k);
+}
+
+T_TEST(sops_empty_key_set_is_err_auth)
+{
+	struct sops_keys *k = sops_keys_new();
+	struct err err = ERR_INIT;
+	struct buf b;
+
+	buf_init(&b, 4096);
+	T_TRUE(sops_decrypt_file(&b, k, sops_yaml, strlen(sops_yaml),
+	           SOPS_FORMAT_YAML, &err) == -1);
+	T_EQ(err.code, ERR_AUTH);
+	T_TRUE(strstr(err.msg, "failed to get the data key") != NULL);
+	T_TRUE(strstr(err.msg, recipient) != NULL);
+	buf_release(&b);
+	sops_keys_free(k);
+}
