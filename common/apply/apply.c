@@ -304,13 +304,58 @@ dry_run(struct doc **dry, struct doc **live, const struct ctx *c,
 	return -1;
 }
 
+/* Whether live needs Flux's cleanup (kubectl's managers and annotation
+ * removed); objects marked ssa: Merge keep them. */
+static bool
+want_take_over(const struct ctx *c, const struct item *it,
+    const struct doc *live)
+{
+	return live != NULL &&
+	    !is_value(apply_annotation(it->obj, c->group, APPLY_ANN_SSA),
+	        "Merge") &&
+	    apply_cleanup_needed(doc_root(live, 0), c->manager);
+}
+
+/*
+ * The real apply, then the cleanup on what it returned. Flux cleans up
+ * first; after the apply our own managedFields entry is there, so the
+ * cleanup never empties the list, which would make the server hand every
+ * field to "before-first-apply" and the next run clean up again.
+ */
+static int
+apply_write(const struct ctx *c, const struct item *it, bool take_over,
+    struct err *err)
+{
+	struct k8s_write_opts w = { c->manager, true, false, NULL };
+	struct k8s_ref ref = { it->api_version, it->kind, it->ns, it->name };
+	struct doc *applied = NULL;
+	const char *what = "apply";
+	bool patched;
+	char *subject;
+	int rv;
+
+	rv = k8s_apply(&applied, c->k, it->obj, &w, err);
+	if (rv == 0 && take_over) {
+		what = "metadata.managedFields cleanup";
+		rv = apply_cleanup(&patched, c->k, &ref, doc_root(applied, 0),
+		    c->manager, err);
+	}
+	doc_free(applied);
+	if (rv == 0)
+		return 0;
+	subject = apply_subject(it->kind, it->ns, it->name);
+	err_wrap(err, "%s %s failed", subject, what);
+	free(subject);
+	return -1;
+}
+
 /* Applies one resolved object; the outcome goes into it. */
 static void
 apply_one(const struct ctx *c, struct item *it)
 {
-	struct k8s_write_opts w = { c->manager, true, false, NULL };
 	struct doc *live = NULL, *dry = NULL;
 	struct err *err = &it->err;
+	bool take_over;
 
 	it->rv = -1;
 	it->act = APPLY_SKIPPED;
@@ -320,18 +365,14 @@ apply_one(const struct ctx *c, struct item *it)
 		goto done;
 	if (dry_run(&dry, &live, c, it, err) == -1)
 		goto out;
+	take_over = want_take_over(c, it, live);
 	it->act = APPLY_UNCHANGED;
-	if (live != NULL && !drifted(doc_root(live, 0), doc_root(dry, 0)))
+	if (live != NULL && !take_over &&
+	    !drifted(doc_root(live, 0), doc_root(dry, 0)))
 		goto done;
 	it->act = live == NULL ? APPLY_CREATED : APPLY_CONFIGURED;
-	if (!c->opts->dry_run &&
-	    k8s_apply(NULL, c->k, it->obj, &w, err) == -1) {
-		char *subject = apply_subject(it->kind, it->ns, it->name);
-
-		err_wrap(err, "%s apply failed", subject);
-		free(subject);
+	if (!c->opts->dry_run && apply_write(c, it, take_over, err) == -1)
 		goto out;
-	}
 done:
 	it->rv = 0;
 out:

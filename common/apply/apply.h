@@ -107,12 +107,14 @@ struct apply_opts {
  * objects is not changed; the owner labels go on copies. An object whose
  * namespace is empty gets the client's default namespace when its kind is
  * namespaced. Annotation <owner_group>/ssa decides per object: Override
- * (default) applies with force-conflicts; Merge keeps fields set by other
- * managers; IfNotPresent creates the object only when missing ("skipped"
- * otherwise); Ignore skips it; <owner_group>/reconcile: disabled skips
- * it too; Ignore and reconcile: disabled on the live object skip it as
- * well. Merge applies like Override for now (flint does not yet take
- * over fields of kubectl's managers, so there is nothing to keep).
+ * (default) applies with force-conflicts and takes the object over from
+ * kubectl as Flux does (the managedFields of kubectl, before-first-apply
+ * and the field manager's Update operations, and the
+ * last-applied-configuration annotation, are removed; "configured");
+ * Merge applies but leaves those to their owners; IfNotPresent creates
+ * the object only when missing ("skipped" otherwise); Ignore skips it;
+ * <owner_group>/reconcile: disabled skips it too; Ignore and reconcile:
+ * disabled on the live object skip it as well.
  *
  * On success *out is the change set (the caller's, apply_result_free()).
  * Errors: ERR_INVALID for an object without apiVersion, kind or name, or

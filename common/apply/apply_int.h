@@ -44,4 +44,16 @@ void apply_sleep_ms(int64_t ms);
  * ..., webhooks last. */
 int apply_kind_rank(const char *kind);
 
+/*
+ * Takes live over from kubectl (cleanup.c): drops the managedFields of
+ * kubectl, before-first-apply and manager's Update operations, and the
+ * last-applied-configuration annotation, with one JSON patch. *patched
+ * says whether anything was removed.
+ */
+int apply_cleanup(bool *patched, struct k8s *k, const struct k8s_ref *ref,
+    const struct doc_node *live, const char *manager, struct err *err);
+
+/* Whether apply_cleanup() would change live. */
+bool apply_cleanup_needed(const struct doc_node *live, const char *manager);
+
 #endif /* FLINT_APPLY_INT_H */

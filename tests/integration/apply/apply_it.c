@@ -630,3 +630,137 @@ T_TEST(test_health_custom_resource_ready_false_and_stalled)
 	free(group);
 	k8s_free(k);
 }
+
+/* A ConfigMap as `kubectl apply` (client-side) leaves it. */
+static void
+kubectl_create(struct k8s *k, const char *ns, const char *name, const char *ssa)
+{
+	struct doc *d = yaml("apiVersion: v1\nkind: ConfigMap\n"
+	                     "metadata:\n  name: %s\n  namespace: %s\n"
+	                     "  annotations:\n"
+	                     "    kubectl.kubernetes.io/"
+	                     "last-applied-configuration: '{}'\n"
+	                     "    kustomize.toolkit.fluxcd.io/ssa: %s\n"
+	                     "data: {a: '1'}\n",
+	    name, ns, ssa);
+	struct k8s_write_opts w = { "kubectl-client-side-apply", false, false,
+		NULL };
+	struct err err = ERR_INIT;
+
+	T_OK(k8s_create(NULL, k, doc_root(d, 0), &w, &err), &err);
+	doc_free(d);
+}
+
+/* Whether the live object still has kubectl's manager or annotation. */
+static bool
+has_kubectl(struct k8s *k, const char *ns, const char *name)
+{
+	struct k8s_ref ref = { "v1", "ConfigMap", ns, name };
+	struct err err = ERR_INIT;
+	struct doc *d = NULL;
+	const struct doc_node *mf;
+	bool found = false;
+
+	T_OK(k8s_get(&d, k, &ref, &err), &err);
+	if (d == NULL)
+		return false;
+	mf = doc_ptr_find(doc_root(d, 0), "/metadata/managedFields");
+	for (size_t i = 0; mf != NULL && i < mf->u.seq.n; i++)
+		found = found ||
+		    strcmp(at(mf->u.seq.items[i], "/manager"),
+		        "kubectl-client-side-apply") == 0;
+	found = found ||
+	    at(doc_root(d, 0),
+	        "/metadata/annotations/"
+	        "kubectl.kubernetes.io~1last-applied-configuration") != NULL;
+	doc_free(d);
+	return found;
+}
+
+T_TEST(test_take_over_from_kubectl_unless_merge)
+{
+	struct k8s *k = it_client();
+	char *ns = ns_make(k, "takeover");
+	char *sub = xasprintf("ConfigMap/%s/legacy", ns);
+	char *msub = xasprintf("ConfigMap/%s/merged", ns);
+	struct doc *d = yaml("apiVersion: v1\nkind: ConfigMap\n"
+	                     "metadata: {name: legacy, namespace: %s, "
+	                     "annotations: {kustomize.toolkit.fluxcd.io/ssa: "
+	                     "Override}}\n"
+	                     "data: {a: '1'}\n"
+	                     "---\n"
+	                     "apiVersion: v1\nkind: ConfigMap\n"
+	                     "metadata: {name: merged, namespace: %s, "
+	                     "annotations: {kustomize.toolkit.fluxcd.io/ssa: "
+	                     "Merge}}\n"
+	                     "data: {a: '1'}\n",
+	    ns, ns);
+	struct apply_result *r;
+	struct err err = ERR_INIT;
+
+	kubectl_create(k, ns, "legacy", "Override");
+	kubectl_create(k, ns, "merged", "Merge");
+	T_TRUE(has_kubectl(k, ns, "legacy"));
+	r = apply(k, d, &owner, &err);
+	T_TRUE(r != NULL);
+	T_EQ(action_of(r, sub), APPLY_CONFIGURED);
+	T_EQ(action_of(r, msub), APPLY_CONFIGURED); /* owner labels added */
+	apply_result_free(r);
+	T_TRUE(!has_kubectl(k, ns, "legacy"));
+	T_TRUE(has_kubectl(k, ns, "merged"));
+	/* once taken over, nothing is left to change */
+	r = apply(k, d, &owner, &err);
+	T_EQ(action_of(r, sub), APPLY_UNCHANGED);
+	T_EQ(action_of(r, msub), APPLY_UNCHANGED);
+	apply_result_free(r);
+	doc_free(d);
+	free(sub);
+	free(msub);
+	ns_drop(k, ns);
+	k8s_free(k);
+}
+
+T_TEST(test_dry_run_writes_nothing)
+{
+	struct k8s *k = it_client();
+	char *ns = ns_make(k, "dryrun");
+	char *plain = xasprintf("ConfigMap/%s/plain", ns);
+	char *fresh = xasprintf("ConfigMap/%s/new", ns);
+	struct apply_opts dry = owner;
+	struct k8s_ref ref = { "v1", "ConfigMap", ns, "plain" };
+	struct doc *d = yaml("apiVersion: v1\nkind: ConfigMap\n"
+	                     "metadata: {name: plain, namespace: %s}\n"
+	                     "data: {key: a}\n",
+	    ns);
+	struct doc *d2 = yaml("apiVersion: v1\nkind: ConfigMap\n"
+	                      "metadata: {name: plain, namespace: %s}\n"
+	                      "data: {key: b}\n"
+	                      "---\n"
+	                      "apiVersion: v1\nkind: ConfigMap\n"
+	                      "metadata: {name: new, namespace: %s}\n",
+	    ns, ns);
+	struct apply_result *r;
+	struct err err = ERR_INIT;
+	char *v;
+
+	apply_result_free(apply(k, d, &owner, &err));
+	dry.dry_run = true;
+	r = apply(k, d2, &dry, &err);
+	T_TRUE(r != NULL);
+	T_EQ(action_of(r, plain), APPLY_CONFIGURED);
+	T_EQ(action_of(r, fresh), APPLY_CREATED);
+	apply_result_free(r);
+	v = live_str(k, &ref, "/data/key");
+	T_STREQ(v, "a");
+	free(v);
+	ref.name = "new";
+	v = live_str(k, &ref, "/metadata/name");
+	T_TRUE(v == NULL);
+	free(v);
+	free(plain);
+	free(fresh);
+	doc_free(d);
+	doc_free(d2);
+	ns_drop(k, ns);
+	k8s_free(k);
+}
