@@ -321,8 +321,9 @@ collect_garbage(struct gitrepo *g)
 	        .message = err.msg });
 }
 
-/* A new artifact: Ready, then (once the API shows it) the Event and the
- * ArtifactEvent, so a consumer woken by either finds the status. */
+/* A new artifact: Ready, then (once the API shows it) the ArtifactEvent
+ * and the Kubernetes Event, so a consumer woken by either finds the
+ * status; the bus first, since consumers wait on it. */
 static struct result
 announce(struct gitrepo *g, const struct checkout *co,
     const struct storage_artifact *art, const char *msg)
@@ -345,15 +346,15 @@ announce(struct gitrepo *g, const struct checkout *co,
 		log_error(reconciler_log(g->r), &err, "Reconciler error");
 		return result_retry();
 	}
+	if (source_publish_artifact(g->ctx, &ev, &err) == -1)
+		log_error(reconciler_log(g->r), &err,
+		    "failed to publish the ArtifactEvent");
 	reconciler_event(g->r,
 	    &(struct ctrl_event){ .type = "Normal",
 	        .reason = REASON_NEW_ARTIFACT,
 	        .message = arena_printf(g->a,
 	            "stored artifact for commit '%.12s'", checkout_commit(co)),
 	        .revision = checkout_revision(co) });
-	if (source_publish_artifact(g->ctx, &ev, &err) == -1)
-		log_error(reconciler_log(g->r), &err,
-		    "failed to publish the ArtifactEvent");
 	return result_ready();
 }
 

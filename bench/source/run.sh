@@ -73,9 +73,18 @@ RUNTIME_NAMESPACE=$ns "$build/source-controller/source-controller" \
 	--log-level=error >"$T/daemon.log" 2>&1 &
 daemon_pid=$!
 
-rss() { awk '/^VmRSS/ { print $2 }' "/proc/$daemon_pid/status"; }
 sleep 2
-log "idle RSS with 0 GitRepositories: $(rss) kB"
+
+report() { # label
+	awk -v l="$1" '/^VmRSS/ { r = $2 } /^VmHWM/ { h = $2 }
+		/^RssAnon/ { a = $2 } /^RssFile/ { f = $2 }
+		END { printf "%s: RSS %.1f MiB (anonymous %.1f, file-backed %.1f; peak %.1f)", l, r / 1024, a / 1024, f / 1024, h / 1024 }' \
+		"/proc/$daemon_pid/status"
+	awk '/^Pss:/ { printf ", PSS %.1f MiB\n", $2 / 1024 }' \
+		"/proc/$daemon_pid/smaps_rollup"
+}
+# (b) before: the same daemon watching nothing yet
+report "idle, watching 0 GitRepositories" >&2
 
 # (c) latency
 cat <<EOF2 | kubectl apply -f - >/dev/null
@@ -113,6 +122,4 @@ while :; do
 done
 log "$n GitRepositories Ready after $(($(date +%s) - t0)) s; idle for $idle s"
 sleep "$idle"
-awk -v n="$n" '/^VmRSS/ { r = $2 } /^VmHWM/ { h = $2 }
-	END { printf "idle RSS watching %d GitRepositories: %.1f MiB (peak %.1f MiB)\n", n, r / 1024, h / 1024 }' \
-	"/proc/$daemon_pid/status"
+report "idle, watching $n GitRepositories"

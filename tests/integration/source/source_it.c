@@ -8,6 +8,7 @@
  * ReconcileRequest; failures carry Flux's reasons while others go on;
  * deletion removes the storage.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -565,6 +566,40 @@ reconcile_request(const char *name)
 	return ok;
 }
 
+/* How many .tar.gz files the object's storage holds; -1 when the
+ * current one (<commit>.tar.gz, which latest.tar.gz names) is not among
+ * them. */
+static int
+artifacts_stored(const char *name, const char *commit)
+{
+	char *dir = xasprintf("%s/gitrepository/%s/%s", env("STORAGE_DIR"),
+	    fx.ns, name);
+	char *latest = xasprintf("%s/latest.tar.gz", dir);
+	char target[256];
+	ssize_t n = readlink(latest, target, sizeof(target) - 1);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int count = 0;
+	bool current = false;
+
+	if (n > 0)
+		target[n] = '\0';
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		if (!str_has_suffix(e->d_name, ".tar.gz") ||
+		    strcmp(e->d_name, "latest.tar.gz") == 0)
+			continue;
+		count++;
+		if (str_has_prefix(e->d_name, commit) && n > 0 &&
+		    strcmp(target, e->d_name) == 0)
+			current = true;
+	}
+	if (d != NULL)
+		closedir(d);
+	free(latest);
+	free(dir);
+	return current ? count : -1;
+}
+
 T_TEST(test_push_then_reconcile_request_brings_new_revision)
 {
 	char *spec, *rev, *cmd, *sha_path, *sha;
@@ -585,7 +620,7 @@ T_TEST(test_push_then_reconcile_request_brings_new_revision)
 	sha_path = xasprintf("%s/live.sha", env("T"));
 	cmd = xasprintf("set -e; export HOME=%s/home GIT_CONFIG_NOSYSTEM=1;"
 	                "w=$(mktemp -d); git clone -q %s/repos/live.git $w;"
-	                "cd $w; git checkout -q main; echo five > five.txt;"
+	                "cd $w; git checkout -q main; date +%%s%%N > five.txt;"
 	                "git add five.txt; git -c user.name=t "
 	                "-c user.email=t@example.com commit -q -m five;"
 	                "git push -q origin main; git rev-parse HEAD > %s;"
@@ -610,6 +645,20 @@ T_TEST(test_push_then_reconcile_request_brings_new_revision)
 	d = wait_ready("live", "True", "Succeeded", rev);
 	T_TRUE(d != NULL);
 	doc_free(d);
+	/* two more: older artifacts are collected (run.sh: ttl 1s, keep 2) */
+	for (int round = 0; round < 2; round++) {
+		free(sha);
+		free(rev);
+		kube_sleep_ms(2500); /* past the ttl, at whole seconds */
+		T_TRUE(sh(cmd));
+		sha = slurp("/", sha_path);
+		if (sha != NULL && strlen(sha) == 41)
+			sha[40] = '\0';
+		rev = xasprintf("main@sha1:%s", sha != NULL ? sha : "");
+		T_TRUE(reconcile_request("live"));
+		T_TRUE(bus_wait("live", rev, before, 20000) >= 0);
+	}
+	T_EQ(artifacts_stored("live", sha), 1);
 	free(rev);
 	free(sha);
 	free(cmd);
