@@ -764,3 +764,104 @@ T_TEST(test_dry_run_writes_nothing)
 	ns_drop(k, ns);
 	k8s_free(k);
 }
+
+static struct doc *
+job(const char *ns, const char *image)
+{
+	return yaml("apiVersion: batch/v1\nkind: Job\n"
+	            "metadata: {name: migrate, namespace: %s}\n"
+	            "spec:\n"
+	            "  template:\n"
+	            "    spec:\n"
+	            "      restartPolicy: Never\n"
+	            "      nodeSelector: {type: kwok}\n"
+	            "      containers: [{name: m, image: '%s'}]\n",
+	    ns, image);
+}
+
+T_TEST(test_job_template_change_recreates_with_force)
+{
+	struct k8s *k = it_client();
+	char *ns = ns_make(k, "job");
+	char *sub = xasprintf("Job/%s/migrate", ns);
+	struct k8s_ref ref = { "batch/v1", "Job", ns, "migrate" };
+	struct health_opts ho = { 120000, true };
+	struct apply_opts force = owner;
+	struct doc *d = job(ns, "example.invalid/m:1");
+	struct apply_result *r;
+	struct err err = ERR_INIT;
+	char *v;
+
+	r = apply(k, d, &owner, &err);
+	T_EQ(action_of(r, sub), APPLY_CREATED);
+	apply_result_free(r);
+	/* kwok lets the Job's pod succeed: Complete is Current */
+	T_OK(health_wait(NULL, k, &ref, 1, &ho, &err), &err);
+	doc_free(d);
+
+	d = job(ns, "example.invalid/m:2");
+	T_EQ(apply_set(&r, k, d, &owner, &err), -1);
+	T_EQ(err.code, ERR_INVALID);
+	T_TRUE(strstr(err.msg, "dry-run failed (Invalid)") != NULL);
+	err_reset(&err);
+	force.force = true;
+	r = apply(k, d, &force, &err);
+	T_EQ(action_of(r, sub), APPLY_CREATED);
+	apply_result_free(r);
+	v = live_str(k, &ref, "/spec/template/spec/containers/0/image");
+	T_STREQ(v, "example.invalid/m:2");
+	free(v);
+	doc_free(d);
+	free(sub);
+	ns_drop(k, ns);
+	k8s_free(k);
+}
+
+T_TEST(test_prune_deletes_namespaces_last)
+{
+	struct k8s *k = it_client();
+	char *ns = ns_name("prunens");
+	struct doc *d = yaml("apiVersion: v1\nkind: Namespace\n"
+	                     "metadata: {name: %s}\n"
+	                     "---\n"
+	                     "apiVersion: v1\nkind: ConfigMap\n"
+	                     "metadata: {name: cm, namespace: %s}\n"
+	                     "---\n"
+	                     "apiVersion: apps/v1\nkind: Deployment\n"
+	                     "metadata: {name: web, namespace: %s}\n"
+	                     "spec:\n"
+	                     "  selector: {matchLabels: {app: web}}\n"
+	                     "  template:\n"
+	                     "    metadata: {labels: {app: web}}\n"
+	                     "    spec: {containers: [{name: c, image: x}]}\n",
+	    ns, ns, ns);
+	struct inventory inv = { 0 };
+	struct apply_result *r, *p = NULL;
+	struct k8s_ref ref = { "v1", "Namespace", NULL, ns };
+	struct err err = ERR_INIT;
+	char *v;
+
+	r = apply(k, d, &owner, &err);
+	T_TRUE(r != NULL && r->n == 3);
+	/* the inventory in apply order: Namespace first */
+	if (r != NULL)
+		inventory_from_result(&inv, r);
+	T_OK(apply_prune(&p, k, &inv, &owner, &err), &err);
+	T_TRUE(p != NULL && p->n == 3);
+	if (p != NULL && p->n == 3) {
+		T_STREQ(p->entries[0].kind, "Deployment");
+		T_STREQ(p->entries[1].kind, "ConfigMap");
+		T_STREQ(p->entries[2].kind, "Namespace");
+		for (size_t i = 0; i < 3; i++)
+			T_EQ(p->entries[i].action, APPLY_DELETED);
+	}
+	v = live_str(k, &ref, "/status/phase"); /* gone, or going */
+	T_TRUE(v == NULL || strcmp(v, "Terminating") == 0);
+	free(v);
+	apply_result_free(p);
+	apply_result_free(r);
+	inventory_release(&inv);
+	doc_free(d);
+	free(ns);
+	k8s_free(k);
+}
