@@ -11,14 +11,20 @@
 static const char b64_alpha[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+/* The value of a base64 digit, or -1 (by ranges: ciphertext values and
+ * binary files run to megabytes). */
 static int
 b64_value(char c)
 {
-	const char *p;
-
-	if (c == '\0' || (p = strchr(b64_alpha, c)) == NULL)
-		return -1;
-	return (int)(p - b64_alpha);
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	return c == '/' ? 63 : -1;
 }
 
 long

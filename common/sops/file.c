@@ -150,6 +150,29 @@ dotenv_value(struct arena *a, const char *s, size_t n)
 	return doc_new_str(a, v, o);
 }
 
+/* Appends a pair without looking for the key: sops keeps every line of
+ * a dotenv file, repeated keys too, and a lookup per line would make
+ * large files quadratic. */
+static void
+dotenv_append(struct arena *a, struct doc_node *map, const char *k, size_t n,
+    struct doc_node *value)
+{
+	struct doc_pair *items;
+
+	if (map->u.map.n == map->u.map.cap) {
+		size_t cap = map->u.map.cap ? 2 * map->u.map.cap : 16;
+
+		items = arena_calloc(a, cap, sizeof(*items));
+		if (map->u.map.n > 0)
+			memcpy(items, map->u.map.items,
+			    map->u.map.n * sizeof(*items));
+		map->u.map.items = items;
+		map->u.map.cap = cap;
+	}
+	map->u.map.items[map->u.map.n].key = doc_new_str(a, k, n);
+	map->u.map.items[map->u.map.n++].value = value;
+}
+
 static int
 load_dotenv(struct loaded *l, const char *data, size_t len, struct err *err)
 {
@@ -176,7 +199,7 @@ load_dotenv(struct loaded *l, const char *data, size_t len, struct err *err)
 			        err) == -1)
 				return -1;
 		} else {
-			doc_map_set(a, tree, p, (size_t)(eq - p),
+			dotenv_append(a, tree, p, (size_t)(eq - p),
 			    dotenv_value(a, eq + 1, (size_t)(e - eq - 1)));
 		}
 		p = e + (nl != NULL);
