@@ -137,12 +137,14 @@ out:
 	return rv;
 }
 
-/* Points latest.tar.gz at the file, replacing the old link atomically. */
+/* Points alias (latest.tar.gz, index.yaml) at the file, replacing the
+ * old link atomically. */
 static int
-link_latest(const char *dir, const char *file, struct err *err)
+link_latest(const char *dir, const char *alias, const char *file,
+    struct err *err)
 {
-	char *tmp = xasprintf("%s/.%s.%s", dir, LATEST, file);
-	char *latest = xasprintf("%s/%s", dir, LATEST);
+	char *tmp = xasprintf("%s/.%s.%s", dir, alias, file);
+	char *latest = xasprintf("%s/%s", dir, alias);
 	int rv = 0;
 
 	(void)unlink(tmp);
@@ -185,7 +187,7 @@ storage_put_dir(struct storage_artifact *out, const struct storage *st,
 		goto out;
 	}
 	if (write_file(out, odir, key, dir, filter, filter_arg, err) == -1 ||
-	    link_latest(odir, key->file, err) == -1)
+	    link_latest(odir, LATEST, key->file, err) == -1)
 		goto out;
 	artifact_describe(out, st, key);
 	rv = 0;
@@ -194,6 +196,99 @@ out:
 		close(lfd); /* releases the lock */
 	free(lock);
 	return rv == -1 ? err_wrap(err, "store artifact '%s'", key->file) : 0;
+}
+
+/* Copies src (from offset 0) into a temporary file, then renames it. */
+static int
+copy_file(struct storage_artifact *out, const char *dir,
+    const struct storage_key *k, int src, struct err *err)
+{
+	char *tmp = xasprintf("%s/.%s.tmp-XXXXXX", dir, k->file);
+	char *final = xasprintf("%s/%s", dir, k->file);
+	int fd = mkostemp(tmp, O_CLOEXEC), rv = -1;
+	char chunk[65536];
+	off_t off = 0;
+	ssize_t n;
+
+	if (fd == -1) {
+		err_errno(err, errno, "create '%s'", tmp);
+		goto out;
+	}
+	while ((n = pread(src, chunk, sizeof(chunk), off)) > 0) {
+		if (write(fd, chunk, (size_t)n) != n) {
+			err_errno(err, errno, "write '%s'", tmp);
+			goto out;
+		}
+		off += n;
+	}
+	if (n == -1 || fsync(fd) == -1 ||
+	    artifact_digest_fd(out->digest, fd, err) == -1 ||
+	    rename(tmp, final) == -1) {
+		if (err->code == ERR_OK)
+			err_errno(err, errno, "store '%s'", final);
+		goto out;
+	}
+	out->size = (uint64_t)off;
+	rv = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	if (rv == -1 && fd != -1)
+		(void)unlink(tmp);
+	free(tmp);
+	free(final);
+	return rv;
+}
+
+int
+storage_put_fd(struct storage_artifact *out, const struct storage *st,
+    const struct storage_key *key, int src, const char *alias, struct err *err)
+{
+	char odir[STORAGE_PATH_MAX], *lock = NULL;
+	int lfd = -1, rv = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (key_dir(odir, sizeof(odir), st, key, true, err) == -1 ||
+	    mkdir_p(odir, err) == -1)
+		goto out;
+	lock = xasprintf("%s/%s.lock", odir, key->file);
+	lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lfd == -1 || flock(lfd, LOCK_EX) == -1) {
+		err_errno(err, errno, "lock '%s'", lock);
+		goto out;
+	}
+	if (copy_file(out, odir, key, src, err) == -1 ||
+	    link_latest(odir, alias != NULL ? alias : LATEST, key->file, err) ==
+	        -1)
+		goto out;
+	artifact_describe(out, st, key);
+	rv = 0;
+out:
+	if (lfd != -1)
+		close(lfd);
+	free(lock);
+	return rv == -1 ? err_wrap(err, "store artifact '%s'", key->file) : 0;
+}
+
+int
+storage_open(int *fd_out, const struct storage *st, const char *rel_path,
+    struct err *err)
+{
+	char *path;
+	int fd;
+
+	if (rel_path[0] == '/' || strstr(rel_path, "..") != NULL)
+		return err_set(err, ERR_INVALID,
+		    "artifact path '%s' is not inside the storage", rel_path);
+	path = xasprintf("%s/%s", st->root, rel_path);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1)
+		err_errno(err, errno, "open artifact '%s'", rel_path);
+	free(path);
+	if (fd == -1)
+		return -1;
+	*fd_out = fd;
+	return 0;
 }
 
 bool

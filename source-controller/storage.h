@@ -59,6 +59,21 @@ int storage_put_dir(struct storage_artifact *out, const struct storage *st,
     const struct storage_key *key, const char *dir, artifact_filter_fn *filter,
     void *filter_arg, struct err *err);
 
+/*
+ * Stores a copy of the file open at src (read from offset 0) as the key's
+ * file, atomically, and points alias (NULL: latest.tar.gz; index.yaml for
+ * a HelmRepository) at it. Fills *out with the stored file's digest and
+ * size. Errors: as storage_put_dir().
+ */
+int storage_put_fd(struct storage_artifact *out, const struct storage *st,
+    const struct storage_key *key, int src, const char *alias, struct err *err);
+
+/* Opens an artifact by its status.artifact.path, read-only, refusing
+ * paths that leave the storage (ERR_INVALID). ERR_NOTFOUND/ERR_IO
+ * through errno when it cannot be opened. */
+int storage_open(int *fd_out, const struct storage *st, const char *rel_path,
+    struct err *err);
+
 /* True if the key's file exists. */
 bool storage_has(const struct storage *st, const struct storage_key *key);
 
