@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "artifact/artifact.h"
 #include "core/arena.h"
@@ -358,6 +359,17 @@ announce(struct gitrepo *g, const struct checkout *co,
 	return result_ready();
 }
 
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Fetch, then store and announce a new artifact, or confirm the stored
+ * one; phase times go to the debug log. */
 static struct result
 reconcile_git(struct gitrepo *g, const char *work)
 {
@@ -366,10 +378,12 @@ reconcile_git(struct gitrepo *g, const char *work)
 	struct storage_artifact art;
 	struct result res;
 	const char *msg;
+	int64_t t0 = mono_ms(), t1, t2;
 
 	if (check_supported(g, &err) == -1 || fetch(g, &co, work, &err) == -1)
 		return reconciler_finish(g->r, &err, SOURCE_REASON_SUCCEEDED,
 		    NULL, NULL);
+	t1 = mono_ms();
 	status_remove_condition(g->status, SOURCE_COND_FETCH_FAILED);
 	g->key.file = arena_printf(g->a, "%s.tar.gz", checkout_commit(co));
 	msg = arena_printf(g->a, "stored artifact for revision '%s'",
@@ -388,7 +402,12 @@ reconcile_git(struct gitrepo *g, const char *work)
 		    SOURCE_COND_ARTIFACT_OUTDATED);
 		cond_set(g, SOURCE_COND_ARTIFACT_IN_STORAGE, "True",
 		    SOURCE_REASON_SUCCEEDED, msg);
+		t2 = mono_ms();
 		res = announce(g, co, &art, msg);
+		log_debug(reconciler_log(g->r),
+		    "fetched in %lld ms, stored in %lld ms, announced in %lld ms",
+		    (long long)(t1 - t0), (long long)(t2 - t1),
+		    (long long)(mono_ms() - t2));
 	}
 	collect_garbage(g);
 	checkout_free(co);

@@ -8,7 +8,9 @@
 # Uses the real Git servers of tests/integration/git and the cluster in
 # $FLINT_CLUSTER_DIR (started and stopped here when it is not up).
 # Knobs: ROUNDS [50], N [500], IDLE_S [20], NO_BUILD=1,
-# BUILD [build/release].
+# BUILD [build/release], LOG_LEVEL [error] and DAEMON_LOG (keep the
+# daemon's log there; with LOG_LEVEL=debug it times each reconcile's
+# fetch, store and announce).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -30,6 +32,7 @@ cleanup() {
 	[[ -n $daemon_pid ]] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
 	kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true
 	"$servers" stop "$T" || true
+	[[ -n ${DAEMON_LOG:-} ]] && cp "$T/daemon.log" "$DAEMON_LOG"
 	rm -rf "$T"
 	if [[ -n $started ]]; then
 		"$cluster" down >/dev/null || log "cluster down failed"
@@ -70,7 +73,7 @@ RUNTIME_NAMESPACE=$ns "$build/source-controller/source-controller" \
 	--storage-path="$T/storage" --storage-addr="127.0.0.1:$port" \
 	--bus-artifacts="ipc://$T/a.sock" --bus-reconcile="ipc://$T/r.sock" \
 	--kubeconfig="$KUBECONFIG" --watch-all-namespaces=false \
-	--log-level=error >"$T/daemon.log" 2>&1 &
+	--log-level=${LOG_LEVEL:-error} >"$T/daemon.log" 2>&1 &
 daemon_pid=$!
 
 sleep 2
@@ -101,7 +104,8 @@ HOME=$T/home git push -q origin main; git rev-parse HEAD"
 	"$ns" live "$rounds" "$push" | tail -1
 kubectl delete -n "$ns" gitrepository live >/dev/null
 
-# (b) idle RSS with N objects
+# (b) idle RSS with N objects (N=0: latency only)
+((n > 0)) || exit 0
 log "creating $n GitRepositories"
 for ((i = 0; i < n; i++)); do
 	cat <<EOF2
