@@ -26,6 +26,7 @@ struct item {
 	int stage, rank;
 	size_t index;          /* input order, the last tie-breaker */
 	enum apply_action act; /* the outcome, written by one worker */
+	bool write, take_over; /* what the second phase does */
 	int rv;
 	struct err err;
 };
@@ -349,13 +350,13 @@ apply_write(const struct ctx *c, const struct item *it, bool take_over,
 	return -1;
 }
 
-/* Applies one resolved object; the outcome goes into it. */
+/* The first phase for one object: reads it, dry-runs it (recreating it
+ * when forced and immutable), and decides what the second phase does. */
 static void
-apply_one(const struct ctx *c, struct item *it)
+plan_one(const struct ctx *c, struct item *it)
 {
 	struct doc *live = NULL, *dry = NULL;
 	struct err *err = &it->err;
-	bool take_over;
 
 	it->rv = -1;
 	it->act = APPLY_SKIPPED;
@@ -365,14 +366,13 @@ apply_one(const struct ctx *c, struct item *it)
 		goto done;
 	if (dry_run(&dry, &live, c, it, err) == -1)
 		goto out;
-	take_over = want_take_over(c, it, live);
+	it->take_over = want_take_over(c, it, live);
 	it->act = APPLY_UNCHANGED;
-	if (live != NULL && !take_over &&
+	if (live != NULL && !it->take_over &&
 	    !drifted(doc_root(live, 0), doc_root(dry, 0)))
 		goto done;
 	it->act = live == NULL ? APPLY_CREATED : APPLY_CONFIGURED;
-	if (!c->opts->dry_run && apply_write(c, it, take_over, err) == -1)
-		goto out;
+	it->write = !c->opts->dry_run;
 done:
 	it->rv = 0;
 out:
@@ -380,9 +380,20 @@ out:
 	doc_free(live);
 }
 
+/* The second phase for one object: the real apply, when planned. */
+static void
+write_one(const struct ctx *c, struct item *it)
+{
+	if (it->write)
+		it->rv = apply_write(c, it, it->take_over, &it->err);
+}
+
+typedef void item_fn(const struct ctx *c, struct item *it);
+
 /* A stage's objects and the next one a worker takes. */
 struct pool {
 	const struct ctx *c;
+	item_fn *fn;
 	struct item *items;
 	size_t n, next;
 	pthread_mutex_t mu;
@@ -401,16 +412,16 @@ pool_run(void *arg)
 		pthread_mutex_unlock(&p->mu);
 		if (i >= p->n)
 			return NULL;
-		apply_one(p->c, &p->items[i]);
+		p->fn(p->c, &p->items[i]);
 	}
 }
 
-/* Applies one stage's objects, c->workers (at most APPLY_WORKERS) at a
- * time; the caller's thread is one of them. */
+/* Runs fn on one stage's objects, c->workers (at most APPLY_WORKERS) at
+ * a time; the caller's thread is one of them. */
 static void
-stage_run(const struct ctx *c, struct item *items, size_t n)
+stage_run(const struct ctx *c, item_fn *fn, struct item *items, size_t n)
 {
-	struct pool p = { c, items, n, 0, PTHREAD_MUTEX_INITIALIZER };
+	struct pool p = { c, fn, items, n, 0, PTHREAD_MUTEX_INITIALIZER };
 	pthread_t th[APPLY_WORKERS];
 	size_t nth = 0;
 
@@ -491,8 +502,25 @@ ctx_init(struct ctx *c, struct k8s *k, const struct apply_opts *opts)
 	c->workers = APPLY_WORKERS;
 }
 
-/* Applies items[s..e) of one stage: resolves them here (the arena has
- * one owner), applies them in parallel, adds their entries in order. */
+/* The first failure among items, in apply order. */
+static int
+stage_check(const struct item *items, size_t n, struct err *err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (items[i].rv == -1) {
+			*err = items[i].err;
+			return -1;
+		}
+	return 0;
+}
+
+/*
+ * Applies the n objects of one stage as Flux's ApplyAll does: all are
+ * dry-run first, so that one invalid object stops the stage before any
+ * of it is written; then the changed ones are applied. Namespaces are
+ * resolved here, on the thread that owns the arena; entries are added
+ * in apply order.
+ */
 static int
 stage_apply(struct apply_result *r, const struct ctx *c, struct item *items,
     size_t n, struct arena *a, struct err *err)
@@ -500,15 +528,15 @@ stage_apply(struct apply_result *r, const struct ctx *c, struct item *items,
 	for (size_t i = 0; i < n; i++)
 		if (item_resolve(&items[i], a, c->k, err) == -1)
 			return -1;
-	stage_run(c, items, n);
-	for (size_t i = 0; i < n; i++) {
-		if (items[i].rv == -1) {
-			*err = items[i].err;
-			return -1;
-		}
+	stage_run(c, plan_one, items, n);
+	if (stage_check(items, n, err) == -1)
+		return -1;
+	stage_run(c, write_one, items, n);
+	if (stage_check(items, n, err) == -1)
+		return -1;
+	for (size_t i = 0; i < n; i++)
 		apply_result_add(r, items[i].api_version, items[i].kind,
 		    items[i].ns, items[i].name, items[i].act);
-	}
 	if (n > 0 && items[0].stage == 0 && !c->opts->dry_run)
 		return crds_wait(c, items, n, err);
 	return 0;

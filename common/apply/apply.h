@@ -104,6 +104,9 @@ struct apply_opts {
  * Applies every document of objects (each a Kubernetes object map with
  * apiVersion, kind, metadata.name) in stages, as described above; the
  * objects of one stage go four at a time, as Flux's --concurrent-ssa.
+ * Within a stage every object is dry-run before any is written, so an
+ * invalid object stops its stage with nothing of it changed (earlier
+ * stages stay applied), as in Flux.
  * objects is not changed; the owner labels go on copies. An object whose
  * namespace is empty gets the client's default namespace when its kind is
  * namespaced. Annotation <owner_group>/ssa decides per object: Override

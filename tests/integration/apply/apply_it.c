@@ -865,3 +865,33 @@ T_TEST(test_prune_deletes_namespaces_last)
 	free(ns);
 	k8s_free(k);
 }
+
+T_TEST(test_invalid_object_stops_its_stage_before_any_write)
+{
+	struct k8s *k = it_client();
+	char *ns = ns_make(k, "invalid");
+	struct doc *d = yaml("apiVersion: v1\nkind: ConfigMap\n"
+	                     "metadata: {name: good, namespace: %s}\n"
+	                     "data: {key: a}\n"
+	                     "---\n"
+	                     "apiVersion: v1\nkind: Service\n"
+	                     "metadata: {name: bad, namespace: %s}\n"
+	                     "spec: {ports: [{port: 99999}]}\n",
+	    ns, ns);
+	struct k8s_ref ref = { "v1", "ConfigMap", ns, "good" };
+	struct apply_result *r = NULL;
+	struct err err = ERR_INIT;
+	char *v, *want;
+
+	T_EQ(apply_set(&r, k, d, &owner, &err), -1);
+	T_EQ(err.code, ERR_INVALID);
+	want = xasprintf("Service/%s/bad dry-run failed (Invalid)", ns);
+	T_TRUE(strstr(err.msg, want) != NULL);
+	free(want);
+	v = live_str(k, &ref, "/data/key");
+	T_TRUE(v == NULL);
+	free(v);
+	doc_free(d);
+	ns_drop(k, ns);
+	k8s_free(k);
+}
