@@ -81,6 +81,16 @@ group_set(struct group *g, size_t i, enum health_status st, const char *msg)
 	str_lcpy(o->message, msg, sizeof(o->message));
 }
 
+/* Whether object i is a Job already seen Complete: when its
+ * ttlSecondsAfterFinished deletes it, it stays Current, as in Flux. */
+static bool
+job_done(const struct group *g, size_t i)
+{
+	return strcmp(g->kind, "Job") == 0 &&
+	    strncmp(g->api_version, "batch/", 6) == 0 &&
+	    g->sh->objs[g->idx[i]].status == HEALTH_CURRENT;
+}
+
 /* Applies one event to the group's objects; called with the lock. */
 static void
 group_event(struct group *g, const struct k8s_watch_event *ev)
@@ -106,6 +116,8 @@ group_event(struct group *g, const struct k8s_watch_event *ev)
 		if (strcmp(g->names[i], name) != 0)
 			continue;
 		g->seen[i] = true;
+		if (ev->type == K8S_WATCH_DELETED && job_done(g, i))
+			continue; /* a finished Job's TTL removed it */
 		if (ev->type == K8S_WATCH_DELETED)
 			group_set(g, i, HEALTH_NOT_FOUND, "Resource not found");
 		else if (ev->type == K8S_WATCH_ADDED ||
