@@ -32,8 +32,7 @@ struct stanza {
 	long body_len;          /* -1 when longer than body */
 };
 
-/* ---- identities -------------------------------------------------------------
- */
+/* ---- identities ---- */
 
 int
 age_identity_parse(struct age_identity *id, const char *s, size_t len,
@@ -59,8 +58,7 @@ age_identity_recipient(struct buf *out, const struct age_identity *id)
 	return bech32_encode(out, "age", id->public, AGE_KEY_LEN);
 }
 
-/* ---- header parsing
- * ----------------------------------------------------------- */
+/* ---- header parsing ---- */
 
 /* The line at *p (without '\n'); advances past the newline. -1 if none. */
 static int
@@ -145,6 +143,17 @@ struct header {
 	size_t payload_off;
 };
 
+/* "--- <43 base64 chars>": the header MAC. */
+static int
+parse_mac_line(struct header *h, const char *line, size_t n, struct err *err)
+{
+	if (n != 3 + 1 + 43 || line[3] != ' ' ||
+	    b64_decode(h->mac, line + 4, 43, 0) != 32)
+		return err_set(err, ERR_INVALID,
+		    "age header: malformed MAC line");
+	return 0;
+}
+
 static int
 parse_header(struct header *h, const char *data, size_t len, struct err *err)
 {
@@ -164,10 +173,8 @@ parse_header(struct header *h, const char *data, size_t len, struct err *err)
 			    "age header: unexpected end");
 		if (n >= 3 && memcmp(line, "---", 3) == 0) {
 			h->mac_off = (size_t)(start - data) + 3;
-			if (n != 3 + 1 + 43 || line[3] != ' ' ||
-			    b64_decode(h->mac, line + 4, 43, 0) != 32)
-				return err_set(err, ERR_INVALID,
-				    "age header: malformed MAC line");
+			if (parse_mac_line(h, line, n, err) == -1)
+				return -1;
 			break;
 		}
 		if (n < 3 || memcmp(line, "-> ", 3) != 0)
@@ -187,8 +194,7 @@ parse_header(struct header *h, const char *data, size_t len, struct err *err)
 	return 0;
 }
 
-/* ---- unwrapping
- * ---------------------------------------------------------------- */
+/* ---- unwrapping ---- */
 
 static bool
 arg_is(const struct stanza *st, size_t i, const char *s)
@@ -278,8 +284,7 @@ check_header_mac(const struct header *h, const char *data,
 	return rc;
 }
 
-/* ---- payload
- * ------------------------------------------------------------------ */
+/* ---- payload ---- */
 
 static void
 stream_nonce(unsigned char nonce[12], uint64_t counter, bool last)
@@ -334,8 +339,7 @@ out:
 	return rc;
 }
 
-/* ---- armor
- * ---------------------------------------------------------------------- */
+/* ---- armor ---- */
 
 static bool
 is_space(char c)
@@ -388,8 +392,7 @@ dearmor(unsigned char **bin, size_t *bin_len, const char *data, size_t len,
 	return 1;
 }
 
-/* ---- decrypt
- * --------------------------------------------------------------------- */
+/* ---- decrypt ---- */
 
 static int
 decrypt_binary(struct buf *out, const struct sops_keys *k, const char *data,
@@ -436,8 +439,7 @@ sops_age_decrypt(struct buf *out, const struct sops_keys *k, const char *data,
 	return rc;
 }
 
-/* ---- encrypt (tests and fuzz corpus)
- * ---------------------------------------------- */
+/* ---- encrypt (tests and fuzz corpus) ---- */
 
 static int
 wrap_recipient(struct buf *hdr, const unsigned char file_key[16],

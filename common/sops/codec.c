@@ -5,7 +5,6 @@
  */
 #include "sops/sops_int.h"
 
-#include <ctype.h>
 #include <string.h>
 
 static const char b64_alpha[] =
@@ -92,8 +91,7 @@ b64_encode(struct buf *out, const unsigned char *p, size_t n, unsigned flags)
 	return out->failed ? -1 : 0;
 }
 
-/* ---- bech32 -----------------------------------------------------------------
- */
+/* ---- bech32 ---- */
 
 static const char b32_alpha[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 
@@ -137,8 +135,8 @@ bech32_split(const char *s, size_t len)
 
 		if (c < 33 || c > 126)
 			return -1;
-		lower |= islower(c) != 0;
-		upper |= isupper(c) != 0;
+		lower |= c >= 'a' && c <= 'z';
+		upper |= c >= 'A' && c <= 'Z';
 		if (c == '1')
 			sep = (long)i;
 	}
@@ -147,46 +145,61 @@ bech32_split(const char *s, size_t len)
 	return sep;
 }
 
-long
-bech32_decode(char *hrp, size_t hrp_size, unsigned char *out, size_t out_size,
-    const char *s, size_t len, struct err *err)
+static int
+ascii_lower(unsigned char c)
 {
-	long sep = bech32_split(s, len);
-	uint32_t chk, acc = 0;
-	size_t i, n = 0, ndata;
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/* Checks the characters after the separator against the checksum and
+ * repacks all but the last six from 5-bit groups into bytes. */
+static long
+bech32_data(unsigned char *out, size_t out_size, uint32_t chk, const char *s,
+    size_t len, struct err *err)
+{
+	size_t n = 0, ndata = len - 6;
+	uint32_t acc = 0;
 	int bits = 0;
 
-	if (sep < 1 || len - (size_t)sep - 1 < 6 || (size_t)sep >= hrp_size)
-		return err_set(err, ERR_INVALID, "malformed bech32 string");
-	for (i = 0; i < (size_t)sep; i++)
-		hrp[i] = (char)tolower((unsigned char)s[i]);
-	hrp[sep] = '\0';
-	chk = bech32_hrp_checksum(hrp, (size_t)sep);
-	ndata = len - (size_t)sep - 1 - 6;
-	for (i = (size_t)sep + 1; i < len; i++) {
-		const char *p = strchr(b32_alpha, tolower((unsigned char)s[i]));
+	for (size_t i = 0; i < len; i++) {
+		const char *p = strchr(b32_alpha,
+		    ascii_lower((unsigned char)s[i]));
 
 		if (p == NULL || *p == '\0')
 			return err_set(err, ERR_INVALID,
 			    "invalid bech32 character");
 		chk = bech32_polymod_step(chk, (unsigned)(p - b32_alpha));
-		if (i - (size_t)sep - 1 >= ndata)
+		if (i >= ndata)
 			continue; /* checksum characters */
 		acc = (acc << 5) | (uint32_t)(p - b32_alpha);
-		bits += 5;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n == out_size)
-				return err_set(err, ERR_INVALID,
-				    "bech32 data too long");
-			out[n++] = (unsigned char)(acc >> bits);
-		}
+		if ((bits += 5) < 8)
+			continue;
+		bits -= 8;
+		if (n == out_size)
+			return err_set(err, ERR_INVALID,
+			    "bech32 data too long");
+		out[n++] = (unsigned char)(acc >> bits);
 	}
 	if (chk != 1)
 		return err_set(err, ERR_INVALID, "bad bech32 checksum");
 	if (bits >= 5 || (acc & ((1u << bits) - 1)) != 0)
 		return err_set(err, ERR_INVALID, "bad bech32 padding");
 	return (long)n;
+}
+
+long
+bech32_decode(char *hrp, size_t hrp_size, unsigned char *out, size_t out_size,
+    const char *s, size_t len, struct err *err)
+{
+	long sep = bech32_split(s, len);
+
+	if (sep < 1 || len - (size_t)sep - 1 < 6 || (size_t)sep >= hrp_size)
+		return err_set(err, ERR_INVALID, "malformed bech32 string");
+	for (long i = 0; i < sep; i++)
+		hrp[i] = (char)ascii_lower((unsigned char)s[i]);
+	hrp[sep] = '\0';
+	return bech32_data(out, out_size, bech32_hrp_checksum(hrp, (size_t)sep),
+	    s + sep + 1, len - (size_t)sep - 1, err);
 }
 
 int

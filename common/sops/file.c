@@ -63,70 +63,92 @@ sops_data_is_encrypted(const char *data, size_t len, enum sops_format fmt)
 	}
 }
 
-/* ---- dotenv
- * ------------------------------------------------------------------- */
+/* ---- dotenv ---- */
 
-/* Sets value at the flattened path s ("age__list_0__map_enc") in root. */
+#define MAP_SEP  "__map_"
+#define LIST_SEP "__list_"
+
+/* The end of the path token starting at s[i]. */
+static size_t
+token_end(const char *s, size_t n, size_t i)
+{
+	while (i < n && !(n - i >= 6 && memcmp(s + i, MAP_SEP, 6) == 0) &&
+	    !(n - i >= 7 && memcmp(s + i, LIST_SEP, 7) == 0))
+		i++;
+	return i;
+}
+
+/* In a sequence, the item at the decimal index tok, made (as a map, a
+ * sequence or value) if missing; value is placed when last. */
+static struct doc_node *
+list_child(struct arena *a, struct doc_node *seq, const char *tok, size_t n,
+    struct doc_node *want, struct err *err)
+{
+	size_t idx = 0;
+
+	if (seq->kind != DOC_SEQ || n == 0) {
+		err_set(err, ERR_INVALID, "sops metadata: bad flattened key");
+		return NULL;
+	}
+	for (size_t q = 0; q < n; q++) {
+		if (tok[q] < '0' || tok[q] > '9' || idx > 1000) {
+			err_set(err, ERR_INVALID,
+			    "sops metadata: bad list index");
+			return NULL;
+		}
+		idx = idx * 10 + (size_t)(tok[q] - '0');
+	}
+	while (seq->u.seq.n <= idx)
+		doc_seq_append(a, seq, doc_new_null(a));
+	if (seq->u.seq.items[idx]->kind == DOC_NULL)
+		seq->u.seq.items[idx] = want;
+	return seq->u.seq.items[idx];
+}
+
+/* In a map, the value under key tok, set to want if missing. */
+static struct doc_node *
+map_child(struct arena *a, struct doc_node *map, const char *tok, size_t n,
+    struct doc_node *want, struct err *err)
+{
+	struct doc_node *v;
+
+	if (map->kind != DOC_MAP) {
+		err_set(err, ERR_INVALID, "sops metadata: bad flattened key");
+		return NULL;
+	}
+	if ((v = doc_map_find(map, tok, n)) == NULL) {
+		doc_map_set(a, map, tok, n, want);
+		v = want;
+	}
+	return v;
+}
+
+/* Sets value at the flattened path s ("age__list_0__map_enc") in root,
+ * as sops unflattens dotenv and INI metadata. */
 static int
 unflatten_set(struct arena *a, struct doc_node *root, const char *s, size_t n,
     struct doc_node *value, struct err *err)
 {
-	static const char map_sep[] = "__map_", list_sep[] = "__list_";
-	struct doc_node *cur = root;
+	struct doc_node *cur = root, *want;
 	bool in_list = false;
 	size_t i = 0;
 
 	for (;;) {
-		size_t j = i;
-		struct doc_node *next;
-		bool next_list = false;
+		size_t j = token_end(s, n, i);
+		bool next_list = j < n && s[j + 2] == 'l';
 
-		while (j < n &&
-		    !(n - j >= 6 && memcmp(s + j, map_sep, 6) == 0) &&
-		    !(n - j >= 7 && memcmp(s + j, list_sep, 7) == 0))
-			j++;
-		if (in_list) {
-			int64_t idx = 0;
-
-			for (size_t q = i; q < j; q++) {
-				if (s[q] < '0' || s[q] > '9' || idx > 1000)
-					return err_set(err, ERR_INVALID,
-					    "sops metadata: bad list index");
-				idx = idx * 10 + (s[q] - '0');
-			}
-			if (cur->kind != DOC_SEQ || j == i)
-				return err_set(err, ERR_INVALID,
-				    "sops metadata: bad flattened key");
-			while (cur->u.seq.n <= (size_t)idx)
-				doc_seq_append(a, cur, doc_new_null(a));
-			if (j == n) {
-				cur->u.seq.items[idx] = value;
-				return 0;
-			}
-			next_list = s[j + 2] == 'l';
-			next = cur->u.seq.items[idx];
-			if (next->kind == DOC_NULL) {
-				next = next_list ? doc_new_seq(a)
-				                 : doc_new_map(a);
-				cur->u.seq.items[idx] = next;
-			}
-		} else {
-			if (cur->kind != DOC_MAP)
-				return err_set(err, ERR_INVALID,
-				    "sops metadata: bad flattened key");
-			if (j == n) {
-				doc_map_set(a, cur, s + i, j - i, value);
-				return 0;
-			}
-			next_list = s[j + 2] == 'l';
-			next = doc_map_find(cur, s + i, j - i);
-			if (next == NULL) {
-				next = next_list ? doc_new_seq(a)
-				                 : doc_new_map(a);
-				doc_map_set(a, cur, s + i, j - i, next);
-			}
-		}
-		cur = next;
+		want = j == n   ? value
+		    : next_list ? doc_new_seq(a)
+		                : doc_new_map(a);
+		cur = in_list ? list_child(a, cur, s + i, j - i, want, err)
+		              : map_child(a, cur, s + i, j - i, want, err);
+		if (cur == NULL)
+			return -1;
+		if (j == n)
+			return cur == value
+			    ? 0
+			    : err_set(err, ERR_INVALID,
+			          "sops metadata: repeated key");
 		in_list = next_list;
 		i = j + (next_list ? 7 : 6);
 	}
@@ -210,8 +232,7 @@ load_dotenv(struct loaded *l, const char *data, size_t len, struct err *err)
 	return 0;
 }
 
-/* ---- YAML, JSON, binary
- * -------------------------------------------------------- */
+/* ---- YAML, JSON, binary ---- */
 
 static int
 take_meta(struct loaded *l, struct doc_node *root, struct err *err)
@@ -271,8 +292,7 @@ load(struct loaded *l, const char *data, size_t len, enum sops_format fmt,
 	return 0;
 }
 
-/* ---- emitting
- * ------------------------------------------------------------------ */
+/* ---- emitting ---- */
 
 static int
 emit_dotenv(struct buf *out, const struct doc_node *tree, struct err *err)

@@ -113,8 +113,7 @@ int sops_decrypt_file_as(struct buf *out, const struct sops_keys *k,
     const char *data, size_t len, enum sops_format in_fmt,
     enum sops_format out_fmt, struct err *err);
 
-/* ---- Kubernetes objects ----------------------------------------------------
- */
+/* ---- Kubernetes objects ---- */
 
 /* True when obj is a map whose `sops` map has a non-empty `mac` (Flux's
  * test for a SOPS-encrypted resource). */
@@ -141,8 +140,7 @@ bool sops_is_encrypted(const struct doc_node *obj);
 int sops_decrypt_resource(struct arena *a, struct doc_node *obj,
     const struct sops_keys *k, struct err *err);
 
-/* ---- age (https://age-encryption.org/v1) -----------------------------------
- */
+/* ---- age (https://age-encryption.org/v1) ---- */
 
 /*
  * Decrypts an age file (binary or armored) with the set's X25519

@@ -29,8 +29,7 @@ struct sops_keys {
 	size_t n_pgp; /* *.asc entries seen (not usable) */
 };
 
-/* ---- base64 ----------------------------------------------------------------
- */
+/* ---- base64 ---- */
 
 enum b64_flags {
 	B64_PAD = 1 << 0, /* '=' padding required (else it must be absent) */
@@ -110,8 +109,7 @@ int age_encrypt(struct buf *out, const unsigned char (*recipients)[AGE_KEY_LEN],
     size_t n_recipients, const unsigned char *data, size_t len, bool armor,
     struct err *err);
 
-/* ---- SOPS trees -------------------------------------------------------------
- */
+/* ---- SOPS trees ---- */
 
 /*
  * Decrypts every encrypted value of the branches (documents without their

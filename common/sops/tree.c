@@ -151,79 +151,98 @@ should_encrypt(const struct walk *w)
 	return enc;
 }
 
-/* ---- the MAC's view of a value (sops' ToBytes)
- * -------------------------------- */
+/* ---- the MAC's view of a value (sops' ToBytes) ---- */
+
+/* The shortest decimal digits of finite v that read back as v, without
+ * trailing zeros, and how many of them stand before the point. */
+static size_t
+shortest_digits(char digits[32], int *point, double v)
+{
+	char tmp[64];
+	const char *s;
+	size_t nd = 0;
+
+	for (int p = 1; p <= 17; p++) {
+		(void)snprintf(tmp, sizeof(tmp), "%.*e", p - 1, v);
+		if (strtod(tmp, NULL) == v)
+			break;
+	}
+	/* tmp is [-]d[.ddd]e±XX */
+	for (s = tmp + (tmp[0] == '-'); *s != 'e'; s++)
+		if (*s != '.')
+			digits[nd++] = *s;
+	*point = (int)strtol(s + 1, NULL, 10) + 1;
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	return nd;
+}
+
+/* Writes nd digits with the point after the first point of them,
+ * padding with zeros on either side. */
+static void
+place_point(struct buf *out, const char *digits, size_t nd, int point)
+{
+	if (point <= 0) {
+		buf_puts(out, "0.");
+		for (int i = 0; i < -point; i++)
+			buf_putc(out, '0');
+		buf_append(out, digits, nd);
+		return;
+	}
+	for (size_t i = 0; i < (size_t)point; i++)
+		buf_putc(out, (char)(i < nd ? digits[i] : '0'));
+	if ((size_t)point < nd) {
+		buf_putc(out, '.');
+		buf_append(out, digits + point, nd - (size_t)point);
+	}
+}
 
 /* Go's strconv.FormatFloat(v, 'f', -1, 64): the shortest digits that
  * read back as v, written without an exponent. */
 void
 go_format_float(struct buf *out, double v)
 {
-	char tmp[64], digits[32];
-	size_t nd = 0;
-	int exp, p;
+	char digits[32];
+	size_t nd;
+	int point;
 
 	if (isnan(v) || isinf(v)) {
 		buf_puts(out, isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf");
 		return;
 	}
-	for (p = 1; p <= 17; p++) {
-		snprintf(tmp, sizeof(tmp), "%.*e", p - 1, v);
-		if (strtod(tmp, NULL) == v)
-			break;
-	}
-	/* tmp is [-]d[.ddd]e±XX */
-	const char *s = tmp;
-	if (*s == '-') {
+	nd = shortest_digits(digits, &point, v);
+	if (signbit(v))
 		buf_putc(out, '-');
-		s++;
-	}
-	for (; *s != 'e'; s++)
-		if (*s != '.')
-			digits[nd++] = *s;
-	exp = (int)strtol(s + 1, NULL, 10) + 1; /* digits before the point */
-	while (nd > 1 && digits[nd - 1] == '0')
-		nd--;
-	if (nd == 1 && digits[0] == '0') {
+	if (nd == 1 && digits[0] == '0')
 		buf_putc(out, '0');
-		return;
-	}
-	if (exp <= 0) {
-		buf_puts(out, "0.");
-		for (int i = 0; i < -exp; i++)
-			buf_putc(out, '0');
-		buf_append(out, digits, nd);
-		return;
-	}
-	for (int i = 0; i < exp; i++)
-		buf_putc(out, (size_t)i < nd ? digits[i] : '0');
-	if ((size_t)exp < nd) {
-		buf_putc(out, '.');
-		buf_append(out, digits + exp, nd - (size_t)exp);
-	}
+	else
+		place_point(out, digits, nd, point);
 }
 
-/* yaml.v3 reads a plain "2006-1-2" scalar as a time.Time, which sops
- * hashes in RFC 3339 ("2006-01-02T00:00:00Z"); true and that spelling
- * in out when s is such a date. (Plain date-times already hash as
- * written in their common form.) */
+/* Reads 1..max decimal digits at s[*i]; false if there are none. */
+static bool
+take_digits(unsigned *v, const char *s, size_t n, size_t *i, size_t max)
+{
+	size_t k = 0;
+
+	*v = 0;
+	for (; *i < n && k < max && s[*i] >= '0' && s[*i] <= '9'; (*i)++, k++)
+		*v = *v * 10 + (unsigned)(s[*i] - '0');
+	return k > 0;
+}
+
 static bool
 yaml_date(struct buf *out, const char *s, size_t n)
 {
-	unsigned y = 0, m = 0, d = 0;
-	size_t i = 0, k;
+	unsigned y, m, d;
+	size_t i = 0;
 
-	for (k = 0; i < n && k < 4 && s[i] >= '0' && s[i] <= '9'; i++, k++)
-		y = y * 10 + (unsigned)(s[i] - '0');
-	if (k != 4 || i == n || s[i++] != '-')
+	if (!take_digits(&y, s, n, &i, 4) || i != 4 || i == n || s[i++] != '-')
 		return false;
-	for (k = 0; i < n && k < 2 && s[i] >= '0' && s[i] <= '9'; i++, k++)
-		m = m * 10 + (unsigned)(s[i] - '0');
-	if (k == 0 || i == n || s[i++] != '-')
+	if (!take_digits(&m, s, n, &i, 2) || i == n || s[i++] != '-')
 		return false;
-	for (k = 0; i < n && k < 2 && s[i] >= '0' && s[i] <= '9'; i++, k++)
-		d = d * 10 + (unsigned)(s[i] - '0');
-	if (k == 0 || i != n || m < 1 || m > 12 || d < 1 || d > 31)
+	if (!take_digits(&d, s, n, &i, 2) || i != n || m < 1 || m > 12 ||
+	    d < 1 || d > 31)
 		return false;
 	buf_printf(out, "%04u-%02u-%02uT00:00:00Z", y, m, d);
 	return true;
@@ -263,8 +282,7 @@ mac_bytes(struct buf *out, enum doc_kind kind, const char *s, size_t n,
 	return 0;
 }
 
-/* ---- ENC values
- * -------------------------------------------------------------- */
+/* ---- ENC values ---- */
 
 struct enc_value {
 	unsigned char *data, *iv, tag[16];
@@ -369,8 +387,7 @@ out:
 	return rc;
 }
 
-/* ---- the walk
- * ------------------------------------------------------------------ */
+/* ---- the walk ---- */
 
 /* Hashes n's value as sops does: unencrypted plain YAML dates as times,
  * everything else as ToBytes() spells it. */
@@ -512,8 +529,7 @@ walk_node(struct walk *w, struct doc_node *n, struct err *err)
 	}
 }
 
-/* ---- data key
- * ------------------------------------------------------------------ */
+/* ---- data key ---- */
 
 static void
 collect_age(const struct doc_node **list, size_t *n, size_t max,
@@ -542,69 +558,86 @@ has_other_keys(const struct doc_node *meta)
 	return false;
 }
 
+/* The age recipients of the file: sops.age, or its one key group. */
 static int
-data_key(unsigned char key[SOPS_DATA_KEY_LEN], const struct doc_node *meta,
-    const struct sops_keys *k, struct err *err)
+recipients(const struct doc_node **list, size_t *n, size_t max,
+    const struct doc_node *meta, struct err *err)
 {
-	const struct doc_node *list[64];
 	const struct doc_node *groups = doc_map_get(meta, "key_groups");
-	size_t n = 0;
-	struct buf names, out;
-	int rc = -1;
+	bool other = has_other_keys(meta);
 
-	collect_age(list, &n, 64, meta);
+	*n = 0;
+	collect_age(list, n, max, meta);
 	if (groups != NULL && groups->kind == DOC_SEQ) {
 		if (groups->u.seq.n > 1)
 			return err_set(err, ERR_UNSUPPORTED,
 			    "sops: Shamir key groups are not supported");
 		for (size_t i = 0; i < groups->u.seq.n; i++)
-			collect_age(list, &n, 64, groups->u.seq.items[i]);
+			collect_age(list, n, max, groups->u.seq.items[i]);
 	}
-	if (n == 0)
-		return err_set(err,
-		    has_other_keys(meta) ? ERR_UNSUPPORTED : ERR_INVALID,
+	if (*n == 0)
+		return err_set(err, other ? ERR_UNSUPPORTED : ERR_INVALID,
 		    "sops: no age recipients%s",
-		    has_other_keys(meta)
-		        ? " (PGP and KMS keys are not supported)"
-		        : " in metadata");
-	buf_init(&names, 4096);
-	buf_init(&out, 1024);
-	for (size_t i = 0; i < n; i++) {
-		const char *enc = meta_str(list[i], "enc");
-		const char *rcp = meta_str(list[i], "recipient");
+		    other ? " (PGP and KMS keys are not supported)"
+		          : " in metadata");
+	return 0;
+}
 
-		buf_printf(&names, "%s'%s'", i ? ", " : "", rcp ? rcp : "?");
-		if (enc == NULL)
-			continue;
-		buf_reset(&out);
-		if (sops_age_decrypt(&out, k, enc, strlen(enc), err) == -1) {
-			if (err->code != ERR_AUTH)
-				err_wrap(err, "age recipient '%s'",
-				    rcp ? rcp : "?");
-			err_reset(err); /* try the next recipient */
-			continue;
-		}
-		if (out.len != SOPS_DATA_KEY_LEN) {
-			err_set(err, ERR_INVALID, "sops: data key of %zu bytes",
-			    out.len);
-			goto out;
-		}
+/* 1 and the data key when one of k's identities opens this recipient's
+ * `enc`, 0 when none does, -1 on a malformed data key. */
+static int
+try_recipient(unsigned char key[SOPS_DATA_KEY_LEN], const struct doc_node *rcp,
+    const struct sops_keys *k, struct err *err)
+{
+	const char *enc = meta_str(rcp, "enc");
+	struct buf out;
+	int rc = 0;
+
+	if (enc == NULL)
+		return 0;
+	buf_init(&out, 1024);
+	if (sops_age_decrypt(&out, k, enc, strlen(enc), err) == -1) {
+		err_reset(err); /* not ours, or damaged: try the next one */
+	} else if (out.len != SOPS_DATA_KEY_LEN) {
+		rc = err_set(err, ERR_INVALID, "sops: data key of %zu bytes",
+		    out.len);
+	} else {
 		memcpy(key, out.data, SOPS_DATA_KEY_LEN);
-		rc = 0;
-		goto out;
+		rc = 1;
+	}
+	buf_release_secret(&out);
+	return rc;
+}
+
+static int
+data_key(unsigned char key[SOPS_DATA_KEY_LEN], const struct doc_node *meta,
+    const struct sops_keys *k, struct err *err)
+{
+	const struct doc_node *list[64];
+	struct buf names;
+	size_t n;
+	int rc;
+
+	if (recipients(list, &n, 64, meta, err) == -1)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = try_recipient(key, list[i], k, err)) != 0)
+			return rc == 1 ? 0 : -1;
+	buf_init(&names, 4096);
+	for (size_t i = 0; i < n; i++) {
+		const char *r = meta_str(list[i], "recipient");
+
+		buf_printf(&names, "%s'%s'", i ? ", " : "", r ? r : "?");
 	}
 	err_set(err, ERR_AUTH,
 	    "failed to get the data key required to decrypt the SOPS file: "
 	    "no age identity (of %zu) matches the recipients %s",
 	    k->n_age, names.data ? names.data : "");
-out:
-	buf_release_secret(&out);
 	buf_release(&names);
-	return rc;
+	return -1;
 }
 
-/* ---- entry point
- * ---------------------------------------------------------------- */
+/* ---- entry point ---- */
 
 static int
 verify_mac(struct walk *w, const struct doc_node *meta, const char *hex,
@@ -667,7 +700,7 @@ sops_tree_decrypt(struct arena *a, struct doc_node *const *branches,
 		}
 	EVP_DigestFinal_ex(w->md, md, &mdlen);
 	for (unsigned i = 0; i < mdlen; i++)
-		snprintf(hex + 2 * i, 3, "%02X", md[i]);
+		(void)snprintf(hex + (size_t)2 * i, 3, "%02X", md[i]);
 	if (check_mac && verify_mac(w, meta, hex, err) == -1)
 		goto out;
 	rc = 0;

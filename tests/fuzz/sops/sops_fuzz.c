@@ -48,11 +48,23 @@ resources(const char *p, size_t n, const struct sops_keys *k, struct err *err)
 	return rc;
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static int
+dispatch(struct buf *out, unsigned mode, const char *p, size_t n,
+    const struct sops_keys *k, struct err *err)
 {
 	static const enum sops_format fmts[] = { SOPS_FORMAT_YAML,
 		SOPS_FORMAT_JSON, SOPS_FORMAT_DOTENV, SOPS_FORMAT_BINARY };
+
+	if (mode == 0)
+		return sops_age_decrypt(out, k, p, n, err);
+	if (mode == 5)
+		return resources(p, n, k, err);
+	return sops_decrypt_file(out, k, p, n, fmts[mode - 1], err);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
 	static struct sops_keys *k;
 	struct err err = ERR_INIT;
 	const char *p = (const char *)data + 1;
@@ -67,17 +79,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		          strlen(identity), &err) == 0);
 	}
 	buf_init(&out, (size_t)16 << 20);
-	switch (data[0] % 6) {
-	case 0:
-		rc = sops_age_decrypt(&out, k, p, size - 1, &err);
-		break;
-	case 5:
-		rc = resources(p, size - 1, k, &err);
-		break;
-	default:
-		rc = sops_decrypt_file(&out, k, p, size - 1,
-		    fmts[data[0] % 6 - 1], &err);
-	}
+	rc = dispatch(&out, data[0] % 6, p, size - 1, k, &err);
 	if (rc == -1) {
 		CHECK(out.len == 0);
 		CHECK(err.code != ERR_OK && err.msg[0] != '\0');

@@ -156,7 +156,8 @@ main(int argc, char **argv)
 
 	buf_init(&out, BUF_MAX_DEFAULT);
 	if (run(&out, argc, argv, &err) == -1) {
-		fprintf(stderr, "%s: %s\n", err_code_name(err.code), err.msg);
+		(void)fprintf(stderr, "%s: %s\n", err_code_name(err.code),
+		    err.msg);
 		code = err.code == ERR_AUTH       ? 2
 		    : err.code == ERR_INVALID     ? 3
 		    : err.code == ERR_UNSUPPORTED ? 4
