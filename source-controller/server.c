@@ -42,8 +42,10 @@ struct conn {
 	int64_t deadline_ms;
 	size_t len; /* head bytes read, or response head bytes */
 	size_t sent;
-	char buf[SERVER_HEAD_MAX + 1];
+	char *buf; /* SERVER_BUF bytes while open; idle slots hold none */
 };
+
+#define SERVER_BUF (SERVER_HEAD_MAX + 1)
 
 struct source_server {
 	char *root; /* realpath of the storage root */
@@ -71,6 +73,8 @@ conn_close(struct conn *c)
 	if (c->file != -1)
 		close(c->file);
 	close(c->fd);
+	free(c->buf);
+	c->buf = NULL;
 	c->state = CONN_FREE;
 	c->fd = -1;
 	c->file = -1;
@@ -81,7 +85,7 @@ static void
 conn_respond(struct conn *c, int status, const char *text, off_t length,
     const char *type, bool head_only)
 {
-	int n = snprintf(c->buf, sizeof(c->buf),
+	int n = snprintf(c->buf, SERVER_BUF,
 	    "HTTP/1.1 %d %s\r\nContent-Length: %lld\r\n"
 	    "Content-Type: %s\r\nX-Content-Type-Options: nosniff\r\n"
 	    "Connection: close\r\n\r\n",
@@ -106,7 +110,7 @@ conn_text(struct conn *c, int status, const char *text, bool head_only)
 
 	conn_respond(c, status, text, (off_t)body, "text/plain; charset=utf-8",
 	    head_only);
-	if (!head_only && c->len + body < sizeof(c->buf)) {
+	if (!head_only && c->len + body < SERVER_BUF) {
 		memcpy(c->buf + c->len, text, body - 1);
 		c->buf[c->len + body - 1] = '\n';
 		c->len += body;
@@ -337,6 +341,7 @@ server_accept(struct source_server *s)
 			continue;
 		}
 		c->state = CONN_HEAD;
+		c->buf = xmalloc(SERVER_BUF);
 		c->fd = fd;
 		c->file = -1;
 		c->len = c->sent = 0;

@@ -29,8 +29,10 @@ daemon_pid=
 log() { echo "bench/source: $*" >&2; }
 
 cleanup() {
+	# while the daemon still runs: it removes its finalizers
+	kubectl delete namespace "$ns" --timeout=300s >/dev/null 2>&1 ||
+		log "namespace $ns not deleted in time"
 	[[ -n $daemon_pid ]] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
-	kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true
 	"$servers" stop "$T" || true
 	[[ -n ${DAEMON_LOG:-} ]] && cp "$T/daemon.log" "$DAEMON_LOG"
 	rm -rf "$T"

@@ -56,7 +56,13 @@ set +a
 daemon_pid=$!
 
 rc=0
-"$@" || rc=$?
+"$@" &
+test_pid=$!
+wait "$test_pid" || rc=$?
+# the test deletes its namespace on exit; the daemon must live until it
+# has removed its finalizers, or the namespace stays Terminating
+kubectl wait --for=delete "namespace/src-$test_pid-0" --timeout=120s \
+    >/dev/null 2>&1 || true
 
 kill -TERM "$daemon_pid"
 drc=0
