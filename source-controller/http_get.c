@@ -70,6 +70,37 @@ http_url_resolve(const char *base, const char *ref)
 	return out;
 }
 
+/* "scheme://host:port" of url (default port filled in), malloc'd. */
+static char *
+url_origin(const char *url)
+{
+	CURLU *u = curl_url();
+	char *sch = NULL, *host = NULL, *port = NULL, *out = NULL;
+
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &sch, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ==
+	        CURLUE_OK)
+		out = xasprintf("%s://%s:%s", sch, host, port);
+	curl_free(sch);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return out;
+}
+
+bool
+http_url_same_origin(const char *a, const char *b)
+{
+	char *x = url_origin(a), *y = url_origin(b);
+	bool same = x != NULL && y != NULL && strcasecmp(x, y) == 0;
+
+	free(x);
+	free(y);
+	return same;
+}
+
 static size_t
 on_body(char *p, size_t size, size_t nmemb, void *arg)
 {

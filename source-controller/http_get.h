@@ -72,4 +72,8 @@ void http_get_result_release(struct http_get_result *res);
  */
 char *http_url_resolve(const char *base, const char *ref);
 
+/* True when a and b have the same scheme, host and port (credentials
+ * for one may be sent to the other). */
+bool http_url_same_origin(const char *a, const char *b);
+
 #endif /* FLINT_SOURCE_HTTP_GET_H */

@@ -16,6 +16,7 @@
 #include "core/str.h"
 #include "ctrl/ctrl.h"
 #include "git.h"
+#include "http_get.h"
 #include "server.h"
 #include "source.h"
 
@@ -28,6 +29,8 @@ struct source_kind {
 
 static const struct source_kind kinds[] = {
 	{ "GitRepository", gitrepo_ctrl_opts },
+	{ "HelmRepository", helmrepo_ctrl_opts },
+	{ "HelmChart", helmchart_ctrl_opts },
 };
 
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
@@ -241,6 +244,7 @@ main(int argc, char **argv)
 	s.ctx.log = d.log;
 	s.log = d.log;
 	checkout_global_init();
+	http_get_init();
 	log_info(&d.log, "starting source-controller");
 	rv = run(&s, &err);
 	if (rv == -1)

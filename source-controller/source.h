@@ -117,5 +117,7 @@ void source_secret_free(struct source_secret *s);
  */
 
 struct ctrl_opts gitrepo_ctrl_opts(struct source_ctx *ctx);
+struct ctrl_opts helmrepo_ctrl_opts(struct source_ctx *ctx);
+struct ctrl_opts helmchart_ctrl_opts(struct source_ctx *ctx);
 
 #endif /* FLINT_SOURCE_SOURCE_H */

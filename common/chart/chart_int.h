@@ -144,10 +144,11 @@ void tar_close(struct tar *t);
 /* ---- .helmignore (ignore.c) ---------------------------------------------- */
 
 struct ignore;
-struct ignore *ignore_parse(const char *text, size_t len, struct err *err);
-void ignore_free(struct ignore *ig);
+struct ignore *chart_ignore_parse(const char *text, size_t len,
+    struct err *err);
+void chart_ignore_free(struct ignore *ig);
 /* Whether the chart-relative path (a directory when is_dir) is ignored. */
-bool ignore_match(const struct ignore *ig, const char *path, bool is_dir);
+bool chart_ignore_match(const struct ignore *ig, const char *path, bool is_dir);
 
 /* ---- host objects (objects.c) -------------------------------------------- */
 

@@ -59,7 +59,7 @@ add_rule(struct ignore *ig, const char *line, size_t n, struct err *err)
 }
 
 struct ignore *
-ignore_parse(const char *text, size_t len, struct err *err)
+chart_ignore_parse(const char *text, size_t len, struct err *err)
 {
 	struct ignore *ig = xcalloc(1, sizeof(*ig));
 	size_t i = 0;
@@ -69,7 +69,7 @@ ignore_parse(const char *text, size_t len, struct err *err)
 		size_t end = nl != NULL ? (size_t)(nl - text) : len;
 
 		if (add_rule(ig, text + i, end - i, err) == -1) {
-			ignore_free(ig);
+			chart_ignore_free(ig);
 			return NULL;
 		}
 		i = end + 1;
@@ -79,7 +79,7 @@ ignore_parse(const char *text, size_t len, struct err *err)
 }
 
 void
-ignore_free(struct ignore *ig)
+chart_ignore_free(struct ignore *ig)
 {
 	if (ig == NULL)
 		return;
@@ -100,7 +100,7 @@ rule_match(const struct rule *r, const char *path)
 }
 
 bool
-ignore_match(const struct ignore *ig, const char *path, bool is_dir)
+chart_ignore_match(const struct ignore *ig, const char *path, bool is_dir)
 {
 	if (ig == NULL || path[0] == '\0' || strcmp(path, ".") == 0)
 		return false;

@@ -141,9 +141,9 @@ walk_entry(struct loader *ld, const char *dir, const char *rel,
 	if (stat(path, &st) == -1) {
 		rv = err_errno(err, errno, "stat '%s'", sub);
 	} else if (S_ISDIR(st.st_mode)) {
-		if (!ignore_match(ld->ig, sub, true))
+		if (!chart_ignore_match(ld->ig, sub, true))
 			rv = walk(ld, path, sub, depth + 1, err);
-	} else if (!ignore_match(ld->ig, sub, false)) {
+	} else if (!chart_ignore_match(ld->ig, sub, false)) {
 		if (!S_ISREG(st.st_mode))
 			rv = err_set(err, ERR_INVALID,
 			    "cannot load irregular file %s as it has file mode "
@@ -612,12 +612,12 @@ load_ignore(struct loader *ld, const char *dir, struct err *err)
 		rv = read_file(&one, path, ".helmignore", (size_t)st.st_size,
 		    err);
 		if (rv == 0) {
-			ld->ig = ignore_parse(one.files.f[0].data,
+			ld->ig = chart_ignore_parse(one.files.f[0].data,
 			    one.files.f[0].len, err);
 			rv = ld->ig == NULL ? -1 : 0;
 		}
 	} else {
-		ld->ig = ignore_parse("", 0, err);
+		ld->ig = chart_ignore_parse("", 0, err);
 	}
 	free(one.files.f);
 	free(path);
@@ -664,7 +664,7 @@ chart_load_dir(struct chart **out, const char *dir,
 	rv = 0;
 out:
 	free(ld.files.f);
-	ignore_free(ld.ig);
+	chart_ignore_free(ld.ig);
 	if (rv == -1)
 		arena_free(ld.a);
 	return rv;

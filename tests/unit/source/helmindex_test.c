@@ -188,3 +188,13 @@ T_TEST(test_url_resolves_against_repository)
 	T_STREQ(u, "https://x.example/a.tgz");
 	free(u);
 }
+
+T_TEST(test_same_origin_compares_scheme_host_and_port)
+{
+	T_TRUE(
+	    http_url_same_origin("http://h/a/index.yaml", "http://h:80/b.tgz"));
+	T_TRUE(!http_url_same_origin("http://h/a", "https://h/a"));
+	T_TRUE(!http_url_same_origin("http://h/a", "http://h:8080/a"));
+	T_TRUE(!http_url_same_origin("http://h/a", "http://evil/a"));
+	T_TRUE(!http_url_same_origin("not a url", "http://h/"));
+}
