@@ -77,27 +77,6 @@ file_read(char **out, size_t *len, const char *path, struct err *err)
 	return 0;
 }
 
-static int
-file_write(const char *path, const struct buf *b, struct err *err)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	size_t off = 0;
-	ssize_t w;
-
-	if (fd == -1)
-		return err_errno(err, errno, "create '%s'", path);
-	while (off < b->len) {
-		if ((w = write(fd, b->data + off, b->len - off)) < 0) {
-			err_errno(err, errno, "write '%s'", path);
-			close(fd);
-			return -1;
-		}
-		off += (size_t)w;
-	}
-	close(fd);
-	return 0;
-}
-
 /* The directory's kustomization as a doc (generated when it has none),
  * and the file name to write it back to. */
 static int
@@ -157,18 +136,19 @@ str_set(struct arena *a, struct doc_node *kust, const char *key, const char *v)
 		    doc_new_str(a, v, strlen(v)));
 }
 
-/* Writes the spec's kustomize fields into dir's kustomization. */
+/* dir's kustomization with the spec's kustomize fields written in, as
+ * text in out for kustomize_opts.kustomization: the tree stays as it is,
+ * shared with other builds. */
 static int
-kust_augment(const char *dir, const struct kc_spec *spec, struct err *err)
+kust_augment(struct buf *out, const char *dir, const struct kc_spec *spec,
+    struct err *err)
 {
 	struct doc *d = NULL;
 	char *file = NULL;
 	struct doc_node *kust;
 	struct arena *a;
-	struct buf b;
 	int rv = -1;
 
-	buf_init(&b, (size_t)64 << 20);
 	if (kust_load(&d, &file, dir, err) == -1)
 		goto out;
 	a = doc_arena(d);
@@ -179,20 +159,16 @@ kust_augment(const char *dir, const struct kc_spec *spec, struct err *err)
 	seq_extend(a, kust, "patches", spec->patches);
 	seq_extend(a, kust, "images", spec->images);
 	seq_extend(a, kust, "components", spec->components);
-	if (doc_emit_yaml(&b, kust, err) == -1 ||
-	    file_write(file, &b, err) == -1)
+	if (doc_emit_yaml(out, kust, err) == -1)
 		goto out;
 	rv = 0;
 out:
-	buf_release(&b);
 	free(file);
 	doc_free(d);
 	return rv;
 }
 
-/* ---- post-build
- * --------------------------------------------------------------
- */
+/* ---- post-build ---------------------------------------------------------- */
 
 static int
 b64_val(unsigned char c)
@@ -437,13 +413,21 @@ kc_build(struct doc **out, struct k8s *k, const char *root,
 	struct kustomize_opts ko;
 	struct doc *objs = NULL;
 	char *dir = NULL;
+	struct buf kust;
 
 	memset(&ko, 0, sizeof(ko));
 	ko.load_anywhere = true;
 	ko.fs_root = root;
-	if (path_resolve(&dir, root, spec->path, err) == -1)
+	buf_init(&kust, (size_t)64 << 20);
+	if (path_resolve(&dir, root, spec->path, err) == -1) {
+		buf_release(&kust);
 		return -1;
-	if (kust_augment(dir, spec, err) == -1 ||
+	}
+	if (kust_augment(&kust, dir, spec, err) == 0) {
+		ko.kustomization = kust.data;
+		ko.kustomization_len = kust.len;
+	}
+	if (ko.kustomization == NULL ||
 	    kustomize_build(&objs, dir, &ko, err) == -1) {
 		err_wrap(err, "kustomize build failed");
 		goto fail;
@@ -455,10 +439,12 @@ kc_build(struct doc **out, struct k8s *k, const char *root,
 	    postbuild_run(objs, k, obj->namespace, spec, strict, err) == -1)
 		goto fail;
 	metadata_stamp(objs, obj, spec);
+	buf_release(&kust);
 	free(dir);
 	*out = objs;
 	return 0;
 fail:
+	buf_release(&kust);
 	free(dir);
 	doc_free(objs);
 	return kc_fail(err, KC_REASON_BUILD_FAILED);

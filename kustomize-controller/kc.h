@@ -51,9 +51,12 @@ struct kc_opts {
 	bool strict_substitutions;    /* StrictPostBuildSubstitutions gate */
 };
 
+struct kc_cache;
+
 /* What every reconcile shares; lives as long as main(). */
 struct kc {
 	struct kc_opts opts;
+	struct kc_cache *cache;                    /* unpacked artifacts */
 	struct ctrl *ctrl;                         /* Kustomization */
 	struct informer *sources[KC_SOURCE_KINDS]; /* may be NULL */
 	struct bus *events;                        /* PUSH, or NULL */
@@ -130,8 +133,24 @@ int kc_source_fetch(struct kc *kc, const struct kc_artifact *art,
     const char *dir, struct err *err);
 
 /*
- * build.c: builds spec.path below root as Flux does (the spec's kustomize
- * fields written into the kustomization first), substitutes postBuild
+ * cache.c: a cache of unpacked artifacts in a new directory below dir,
+ * keeping up to keep trees that no reconcile holds. Thread-safe.
+ */
+int kc_cache_new(struct kc_cache **out, const char *dir, size_t keep,
+    struct err *err);
+/* Removes every tree and the directory. Accepts NULL. */
+void kc_cache_free(struct kc_cache *c);
+
+/* cache.c: the unpacked tree of art in *root (read-only: shared with
+ * other reconciles), fetched with kc_source_fetch() unless cached; the
+ * caller returns it with kc_cache_release(). Errors as the fetch's. */
+int kc_cache_get(const char **root, struct kc *kc,
+    const struct kc_artifact *art, struct err *err);
+void kc_cache_release(struct kc *kc, const char *root);
+
+/*
+ * build.c: builds spec.path below root (read-only) as Flux does, with the
+ * spec's kustomize fields written into the kustomization, substitutes postBuild
  * variables (ConfigMaps and Secrets read with k) and stamps
  * commonMetadata and the owner labels. The caller frees *out.
  * ERR_INVALID/ERR_NOTFOUND with reason BuildFailed.

@@ -9,14 +9,13 @@
  */
 #include "kc.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "apply/apply.h"
 #include "apply/health.h"
 #include "apply/inventory.h"
-#include "artifact/artifact.h"
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/str.h"
@@ -30,7 +29,7 @@ struct run {
 	struct kc_spec spec;
 	struct kc_artifact art;
 	struct k8s *client; /* impersonating view, or NULL for the base */
-	char *dir;
+	const char *root;   /* the unpacked artifact, shared */
 	struct doc *objs;
 	struct apply_result *applied;
 	struct apply_result *pruned;
@@ -62,16 +61,7 @@ client_open(struct run *run, struct err *err)
 static int
 fetch(struct run *run, struct err *err)
 {
-	char *tmpl = xasprintf("%s/kustomization-XXXXXX",
-	    run->kc->opts.tmp_dir);
-
-	if (mkdtemp(tmpl) == NULL) {
-		err_errno(err, errno, "tmp dir in '%s'", run->kc->opts.tmp_dir);
-		free(tmpl);
-		return -1;
-	}
-	run->dir = tmpl;
-	return kc_source_fetch(run->kc, &run->art, run->dir, err);
+	return kc_cache_get(&run->root, run->kc, &run->art, err);
 }
 
 static void
@@ -267,7 +257,7 @@ steps(struct run *run, struct err *err)
 	if (kc_deps_check(run->kc, k, run->obj, &run->spec, run->art.revision,
 	        err) == -1 ||
 	    fetch(run, err) == -1 ||
-	    kc_build(&run->objs, k, run->dir, run->obj, &run->spec,
+	    kc_build(&run->objs, k, run->root, run->obj, &run->spec,
 	        run->kc->opts.strict_substitutions, err) == -1 ||
 	    client_open(run, err) == -1 || apply(run, err) == -1)
 		return -1;
@@ -280,13 +270,7 @@ steps(struct run *run, struct err *err)
 static void
 run_release(struct run *run)
 {
-	struct err err = ERR_INIT;
-
-	if (run->dir != NULL &&
-	    artifact_tree_remove(run->dir, false, &err) == -1)
-		log_error(reconciler_log(run->r), &err, "remove '%s'",
-		    run->dir);
-	free(run->dir);
+	kc_cache_release(run->kc, run->root);
 	doc_free(run->objs);
 	apply_result_free(run->applied);
 	apply_result_free(run->pruned);
@@ -309,11 +293,33 @@ requeue(struct run *run, const struct err *err, struct result res)
 	return result_retry_after(run->spec.retry_ms);
 }
 
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Flux's closing line of a successful reconcile. */
+static void
+log_finished(struct run *run, int64_t start_ms)
+{
+	char took[32], next[32];
+
+	log_info(reconciler_log(run->r),
+	    "Reconciliation finished in %s, next run in %s",
+	    str_format_duration(took, sizeof(took), now_ms() - start_ms),
+	    str_format_duration(next, sizeof(next), run->spec.interval_ms));
+}
+
 struct result
 kc_reconcile(struct reconciler *r, const struct object *obj)
 {
 	struct run run = { .r = r, .kc = reconciler_arg(r), .obj = obj };
 	struct err err = ERR_INIT;
+	int64_t start_ms = now_ms();
 	struct result res;
 	const char *msg = NULL;
 
@@ -330,6 +336,8 @@ kc_reconcile(struct reconciler *r, const struct object *obj)
 	                       : (err.reason != NULL ? err.reason : "Failed"),
 	    err.code == ERR_OK ? msg : err.msg, run.art.revision);
 	res = requeue(&run, &err, res);
+	if (err.code == ERR_OK)
+		log_finished(&run, start_ms);
 	run_release(&run);
 	return res;
 }

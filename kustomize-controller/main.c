@@ -20,6 +20,8 @@ static const char *kubeconfig;
 static const char *watch_label_selector;
 static const char *feature_gates = "";
 static int concurrent = 4;
+static int kube_api_qps = 50;
+static int kube_api_burst = 300;
 static struct kc_opts opts = {
 	.requeue_dependency_ms = 30000,
 	.http_timeout_ms = 300000,
@@ -33,6 +35,10 @@ static struct daemon d = { .name = "kustomize-controller",
 static const struct flag table[] = {
 	FLAG_INT("concurrent", &concurrent, 1, 256,
 	    "The number of concurrent kustomize reconciles."),
+	FLAG_INT("kube-api-qps", &kube_api_qps, -1, 100000,
+	    "Requests per second to the API server; -1: no limit."),
+	FLAG_INT("kube-api-burst", &kube_api_burst, 1, 100000,
+	    "Burst of requests to the API server."),
 	FLAG_STR("log-level", &d.log_level,
 	    "Log verbosity: error, info or debug."),
 	FLAG_STR("kubeconfig", &kubeconfig,
@@ -142,7 +148,8 @@ run(struct kc *kc, struct k8s *k, struct err *err)
 
 	memset(&ro, 0, sizeof(ro));
 	ro.signals = &d.signals;
-	if (controller_new(kc, k, err) == 0 && sources_start(kc, k, err) == 0 &&
+	if (kc_cache_new(&kc->cache, kc->opts.tmp_dir, 4, err) == 0 &&
+	    controller_new(kc, k, err) == 0 && sources_start(kc, k, err) == 0 &&
 	    bus_start(&sub, kc, err) == 0)
 		rv = ctrl_run(&kc->ctrl, 1, &ro, err);
 	bus_close(sub);
@@ -150,6 +157,7 @@ run(struct kc *kc, struct k8s *k, struct err *err)
 	for (int i = 0; i < KC_SOURCE_KINDS; i++)
 		informer_free(kc->sources[i]);
 	ctrl_free(kc->ctrl);
+	kc_cache_free(kc->cache);
 	bus_shutdown();
 	return rv;
 }
@@ -158,6 +166,7 @@ int
 main(int argc, char **argv)
 {
 	struct k8s_config cfg = { 0 };
+	struct k8s_options ko = { 0 };
 	struct kc kc = { 0 };
 	struct err err = ERR_INIT;
 	struct k8s *k = NULL;
@@ -176,8 +185,10 @@ main(int argc, char **argv)
 	kc.log = &d.log;
 	log_info(&d.log, "starting kustomize-controller");
 	(void)curl_global_init(CURL_GLOBAL_DEFAULT);
+	ko.qps = kube_api_qps;
+	ko.burst = (unsigned)kube_api_burst;
 	rv = k8s_config_load(&cfg, kubeconfig, NULL, &err) == -1 ||
-	    k8s_new(&k, &cfg, NULL, &err) == -1 || run(&kc, k, &err) == -1;
+	    k8s_new(&k, &cfg, &ko, &err) == -1 || run(&kc, k, &err) == -1;
 	if (rv != 0)
 		log_error(&d.log, &err, "kustomize-controller stopped");
 	k8s_free(k);

@@ -31,6 +31,13 @@ struct kustomize_opts {
 	bool load_anywhere;
 	/* ...but never from outside fs_root, when it is set. */
 	const char *fs_root;
+	/* When not NULL, the len bytes at kustomization are the build
+	 * directory's own kustomization, read in place of its file (or of
+	 * its absence); the kustomizations it names are read from disk.
+	 * kustomize-controller builds a shared, read-only tree this way
+	 * after writing a Kustomization's fields into the text. */
+	const char *kustomization;
+	size_t kustomization_len;
 };
 
 /*

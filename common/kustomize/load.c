@@ -303,8 +303,13 @@ parse_kust(struct kz_target *t, struct err *err)
 	size_t len;
 
 	/* kustomize decodes its own file leniently: a repeated key wins */
-	if (kz_load_file(&text, &len, t, t->kname, err) == -1 ||
-	    parse_docs(&roots, t->b, text, len, t->kpath, true, err) == -1)
+	if (t->parent == NULL && t->b->opts.kustomization != NULL) {
+		text = arena_strndup(t->b->a, t->b->opts.kustomization,
+		    t->b->opts.kustomization_len);
+		len = t->b->opts.kustomization_len;
+	} else if (kz_load_file(&text, &len, t, t->kname, err) == -1)
+		return -1;
+	if (parse_docs(&roots, t->b, text, len, t->kpath, true, err) == -1)
 		return -1;
 	t->k = roots.n > 0 ? roots.v[0] : NULL;
 	if (t->k == NULL || t->k->kind == DOC_NULL)
@@ -343,7 +348,12 @@ kz_target_load(struct kz_target *t, struct kz_build *b, const char *dir,
 		return err_set(err, ERR_LIMIT,
 		    "kustomizations nested deeper than %u at '%s'",
 		    b->opts.max_depth, t->root);
-	if (find_kust_file(t, err) == -1 || parse_kust(t, err) == -1)
+	if (parent == NULL && b->opts.kustomization != NULL) {
+		t->kname = "kustomization.yaml"; /* the text stands in for it */
+		t->kpath = arena_printf(b->a, "%s/%s", t->root, t->kname);
+	} else if (find_kust_file(t, err) == -1)
+		return -1;
+	if (parse_kust(t, err) == -1)
 		return -1;
 	kind = kz_get_str(t->k, "kind");
 	t->component = kind != NULL && strcmp(kind, "Component") == 0;

@@ -83,12 +83,13 @@ controller() {
 	ctl_pid=$!
 }
 
-# publish <dir> <revision>: packs dir and points the GitRepository at it.
+# publish <dir> <revision> [digest]: packs dir and points the
+# GitRepository at it, with the tarball's digest unless one is given.
 publish() {
 	local dir=$1 rev=$2 file digest size
 	file=$(echo "$rev" | tr -c 'a-zA-Z0-9.\n' _).tar.gz
 	tar -C "$dir" -czf "$T/www/$file" .
-	digest=sha256:$(sha256sum "$T/www/$file" | cut -d' ' -f1)
+	digest=${3:-sha256:$(sha256sum "$T/www/$file" | cut -d' ' -f1)}
 	size=$(stat -c %s "$T/www/$file")
 	kubectl -n "$ns" patch gitrepository repo --subresource=status --type=merge -p "{\"status\":{\"artifact\":{\"path\":\"gitrepository/$ns/repo/$file\",\"url\":\"http://127.0.0.1:$port/$file\",\"revision\":\"$rev\",\"digest\":\"$digest\",\"size\":$size,\"lastUpdateTime\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}}}" >/dev/null
 }
@@ -310,7 +311,8 @@ case_impersonation_denied() {
 	cm_exists one || fail "not applied with rights"
 }
 
-# No artifact yet, then an artifact whose digest does not match.
+# No artifact yet; then a new revision whose bytes do not match the
+# digest the status names: ArtifactFailed, and nothing of it applied.
 case_artifact_failed() {
 	controller
 	ks app "path: ./"
@@ -318,9 +320,11 @@ case_artifact_failed() {
 	cm_file "$T/src" one v1
 	publish "$T/src" "main@sha1:1111111111111111111111111111111111111111"
 	wait_for "Ready" ready_is app True ReconciliationSucceeded
-	echo garbage >>"$T/www/main_sha1_1111111111111111111111111111111111111111.tar.gz"
-	kubectl -n "$ns" annotate kustomization app reconcile.fluxcd.io/requestedAt=x --overwrite >/dev/null
+	cm_file "$T/src" one v2
+	publish "$T/src" "main@sha1:2222222222222222222222222222222222222222" \
+	    "sha256:$(echo other | sha256sum | cut -d' ' -f1)"
 	wait_for "digest mismatch" eval 'ready_is app False ArtifactFailed && ready_msg app | grep -q digest'
+	[ "$(cm_data one value)" = v1 ] || fail "unverified bytes applied"
 }
 
 # SOPS: a Secret encrypted by the real sops CLI (built from its Go module

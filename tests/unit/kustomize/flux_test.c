@@ -73,3 +73,42 @@ T_TEST(test_generated_kustomization_builds)
 	free(text);
 	tree_free(root);
 }
+
+T_TEST(test_build_reads_the_given_kustomization_in_place_of_the_file)
+{
+	static const char over[] = "resources: [c.yaml]\nnamePrefix: b-\n";
+	struct kustomize_opts o = { .kustomization = over,
+		.kustomization_len = sizeof(over) - 1 };
+	struct err err = ERR_INIT;
+	char *root = tree_new();
+	struct doc *d = NULL;
+
+	tree_put(root, "c.yaml", cm);
+	tree_put(root, "kustomization.yaml",
+	    "resources: [c.yaml]\nnamePrefix: a-\n");
+	T_OK(kustomize_build(&d, root, &o, &err), &err);
+	T_EQ(doc_count(d), 1);
+	T_STREQ(doc_str(doc_ptr_find(doc_root(d, 0), "/metadata/name")), "b-c");
+	doc_free(d);
+	d = NULL;
+	tree_free(root);
+}
+
+T_TEST(test_build_of_a_plain_directory_reads_the_given_kustomization)
+{
+	static const char over[] = "resources: [c.yaml]\nnameSuffix: -s\n";
+	struct kustomize_opts o = { .kustomization = over,
+		.kustomization_len = sizeof(over) - 1 };
+	struct err err = ERR_INIT;
+	char *root = tree_new();
+	struct doc *d = NULL;
+
+	tree_put(root, "c.yaml", cm);
+	T_ERR(kustomize_build(&d, root, NULL, &err), &err, ERR_NOTFOUND);
+	err_reset(&err);
+	T_OK(kustomize_build(&d, root, &o, &err), &err);
+	T_EQ(doc_count(d), 1);
+	T_STREQ(doc_str(doc_ptr_find(doc_root(d, 0), "/metadata/name")), "c-s");
+	doc_free(d);
+	tree_free(root);
+}
