@@ -8,6 +8,8 @@
  */
 #include "sops/sops.h"
 
+#include <openssl/crypto.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/mem.h"
@@ -359,6 +361,27 @@ emit(struct buf *out, const struct loaded *l, enum sops_format fmt,
 	}
 }
 
+/* Wipes the text of every string and number under n: the doc's arena
+ * is freed without wiping, and these are plaintext secrets. (Nulls and
+ * bools are skipped: the JSON parser shares static text for them.) */
+static void
+wipe_tree(struct doc_node *n, unsigned depth)
+{
+	if (n == NULL || depth > 512)
+		return;
+	if (n->kind == DOC_MAP) {
+		for (size_t i = 0; i < n->u.map.n; i++)
+			wipe_tree(n->u.map.items[i].value, depth + 1);
+	} else if (n->kind == DOC_SEQ) {
+		for (size_t i = 0; i < n->u.seq.n; i++)
+			wipe_tree(n->u.seq.items[i], depth + 1);
+	} else if ((n->kind == DOC_STR || n->kind == DOC_INT ||
+	               n->kind == DOC_FLOAT) &&
+	    n->u.str.ptr != NULL) {
+		OPENSSL_cleanse((char *)(uintptr_t)n->u.str.ptr, n->u.str.len);
+	}
+}
+
 int
 sops_decrypt_file_as(struct buf *out, const struct sops_keys *k,
     const char *data, size_t len, enum sops_format in_fmt,
@@ -383,6 +406,8 @@ sops_decrypt_file_as(struct buf *out, const struct sops_keys *k,
 	}
 	rc = 0;
 out:
+	for (size_t i = 0; i < l.n; i++)
+		wipe_tree(l.branches[i], 0);
 	doc_free(l.doc);
 	return rc;
 }

@@ -152,6 +152,19 @@ assert str(d["d"]).startswith("2024-01-01"), d
 assert d["inf"] == math.inf and d["ninf"] == -math.inf and math.isnan(d["nan"]), d
 assert d["hex"] == 31 and d["hex_unencrypted"] == 31, d' special.out.yaml
 
+# A YAML stream: one data key and one MAC over every document.
+printf 'a: 1\n---\nb: two\nc: [x]\n' >multi.yaml
+"$sops" encrypt --age "$r1" multi.yaml >multi.enc.yaml
+dec_to multi.out.yaml file k1.txt yaml multi.enc.yaml
+check "yaml: multi-document stream" same_tree yaml multi.yaml multi.out.yaml
+
+# The other selection rules sops offers.
+printf 'a_secret: s\nb: open\nn:\n  c_secret: [1, 2]\n' >sfx.yaml
+"$sops" encrypt --age "$r1" --encrypted-suffix _secret sfx.yaml >sfx.enc.yaml
+check "encrypted_suffix: only suffixed keys are encrypted" grep -q '^b: open' sfx.enc.yaml
+dec_to sfx.out.yaml file k1.txt yaml sfx.enc.yaml
+check "encrypted_suffix: flint equals plaintext" same_tree yaml sfx.yaml sfx.out.yaml
+
 # ---- JSON ------------------------------------------------------------------
 cat >plain.json <<'J'
 {"a": "b", "n": 7, "f": 1.5, "t": true, "z": null,
@@ -214,6 +227,12 @@ if "$sops" encrypt --age "$r1" --encrypted-regex '^(data|stringData)$' \
 	check "mac_only_encrypted: unencrypted fields are outside the MAC" \
 		"$dec" file k1.txt yaml t.yaml
 fi
+
+"$sops" encrypt --age "$r1" --unencrypted-regex '^(apiVersion|kind|metadata|type)$' \
+	secret.yaml >unre.enc.yaml
+check "unencrypted_regex: metadata stays readable" grep -q '^    name: db' unre.enc.yaml
+dec_to unre.out.yaml file k1.txt yaml unre.enc.yaml
+check "unencrypted_regex: flint equals plaintext" same_tree yaml secret.yaml unre.out.yaml
 
 # ---- Kubernetes objects, as kustomize-controller sees them ------------------
 dec_to res.yaml resource k1.txt secret.enc.yaml
