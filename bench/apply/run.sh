@@ -44,19 +44,21 @@ export KUBECONFIG=$FLINT_CLUSTER_DIR/kubeconfig
 
 rss() { awk -F': ' '/Maximum resident/ { printf "%.1f MB", $2 / 1024 }' "$1"; }
 wall() { awk -F': ' '/Elapsed \(wall/ { print $2 }' "$1"; }
+cpu() { awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 }
+	END { printf "%.2f s", u + s }' "$1"; }
 
 for n in $sizes; do
 	ns=flint-bench-apply-$n-$$
 	"$root/bench/apply/gen.sh" "$ns" "$n" >"$tmp/set.yaml"
 	/usr/bin/time -v -o "$tmp/t" "$bench" "$tmp/set.yaml" "$qps" >"$tmp/out"
-	echo "flint apply_set, $n objects (peak RSS $(rss "$tmp/t"), total $(wall "$tmp/t")):"
+	echo "flint apply_set, $n objects (peak RSS $(rss "$tmp/t"), total $(wall "$tmp/t"), CPU $(cpu "$tmp/t")):"
 	sed 's/^/  /' "$tmp/out"
 	kubectl delete namespace "$ns" --wait=false >/dev/null
 	ns=flint-bench-kubectl-$n-$$
 	"$root/bench/apply/gen.sh" "$ns" "$n" >"$tmp/set.yaml"
 	/usr/bin/time -v -o "$tmp/t" kubectl apply --server-side \
 		--field-manager=bench -f "$tmp/set.yaml" >/dev/null
-	echo "kubectl apply --server-side, $n objects: $(wall "$tmp/t"), peak RSS $(rss "$tmp/t")"
+	echo "kubectl apply --server-side, $n objects: $(wall "$tmp/t"), CPU $(cpu "$tmp/t"), peak RSS $(rss "$tmp/t")"
 	/usr/bin/time -v -o "$tmp/t" kubectl apply --server-side \
 		--field-manager=bench -f "$tmp/set.yaml" >/dev/null
 	echo "kubectl apply --server-side again: $(wall "$tmp/t")"
