@@ -150,6 +150,17 @@ void doc_add_root(struct doc *d, struct doc_node *root);
 int doc_emit_yaml(struct buf *out, const struct doc_node *node,
     struct err *err);
 
+enum doc_yaml_flags {
+	/* go-yaml v3's Encoder with SetIndent(2), as Helm's toYamlPretty
+	 * prints: sequences under a map key indented by two more, no line
+	 * folding; scalars as doc_emit_yaml() chooses them. */
+	DOC_YAML_V3 = 1 << 0,
+};
+
+/* doc_emit_yaml() with enum doc_yaml_flags; 0 prints the same. */
+int doc_emit_yaml_flags(struct buf *out, const struct doc_node *node,
+    unsigned flags, struct err *err);
+
 /* Every document of d, separated by "---\n". */
 int doc_emit_yaml_stream(struct buf *out, const struct doc *d, struct err *err);
 

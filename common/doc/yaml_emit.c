@@ -51,6 +51,7 @@ struct emitter {
 	bool whitespace; /* the last thing written was whitespace */
 	bool indention;  /* only indentation on this line so far */
 	bool wrap;       /* scalars may fold here: not in a simple key */
+	bool v3;         /* DOC_YAML_V3: no folding, sequences indented */
 	unsigned depth;
 };
 
@@ -134,7 +135,7 @@ write_indicator(struct emitter *e, const char *ind, bool need_whitespace,
 static bool
 fold_here(const struct emitter *e, bool spaces)
 {
-	return e->wrap && !spaces && e->column > WIDTH;
+	return e->wrap && !e->v3 && !spaces && e->column > WIDTH;
 }
 
 /* The length of the run at p[i] that holds none of the bytes in stop. */
@@ -495,11 +496,14 @@ emit_seq(struct emitter *e, const struct doc_node *n, int indent, enum ctx ctx,
 		write_empty(e, "[", "]");
 		return 0;
 	}
-	/* Under a map key the items stand at the key's own indent. */
+	/* Under a map key v2 puts the items at the key's own indent; v3
+	 * indents them as everything else. */
 	if (indent < 0)
 		in = 0;
+	else if (ctx == CTX_MAP && !e->indention && !e->v3)
+		in = indent;
 	else
-		in = ctx == CTX_MAP && !e->indention ? indent : indent + INDENT;
+		in = indent + INDENT;
 	for (size_t i = 0; i < n->u.seq.n; i++) {
 		write_indent(e, in);
 		write_indicator(e, "-", true, false, true);
@@ -592,7 +596,15 @@ emit_node(struct emitter *e, const struct doc_node *n, int indent, enum ctx ctx,
 int
 doc_emit_yaml(struct buf *out, const struct doc_node *node, struct err *err)
 {
-	struct emitter e = { out, 0, true, true, false, 0 };
+	return doc_emit_yaml_flags(out, node, 0, err);
+}
+
+int
+doc_emit_yaml_flags(struct buf *out, const struct doc_node *node,
+    unsigned flags, struct err *err)
+{
+	struct emitter e = { out, 0, true, true, false,
+		(flags & DOC_YAML_V3) != 0, 0 };
 
 	if (emit_node(&e, node, -1, CTX_ROOT, err) == -1)
 		return -1;
