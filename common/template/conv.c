@@ -697,12 +697,23 @@ v2_pair_cmp(const void *x, const void *y)
 	return v2_key_cmp((*a)->key, (*a)->keylen, (*b)->key, (*b)->keylen);
 }
 
+/* Whose marshaler a value is printed as: sigs.k8s.io/yaml (through
+ * JSON, so whole floats print as ints), encoding/json, or go-yaml v3
+ * (floats as strconv's 'g'; NaN and infinities allowed). Map keys are
+ * sorted bytewise for JSON, in go-yaml's natural order otherwise. */
+enum conv_mode {
+	CONV_YAML,
+	CONV_JSON,
+	CONV_YAML3,
+};
+
 static int to_doc(struct doc_node **out, struct arena *a,
-    const struct tmpl_val *v, bool json_keys, unsigned depth, struct err *err);
+    const struct tmpl_val *v, enum conv_mode mode, unsigned depth,
+    struct err *err);
 
 static int
 map_to_doc(struct doc_node **out, struct arena *a, const struct tmpl_map *m,
-    bool json_keys, unsigned depth, struct err *err)
+    enum conv_mode mode, unsigned depth, struct err *err)
 {
 	const struct tmpl_pair **order = xcalloc(m->n + 1,
 	    sizeof(struct tmpl_pair *));
@@ -711,10 +722,10 @@ map_to_doc(struct doc_node **out, struct arena *a, const struct tmpl_map *m,
 
 	for (size_t i = 0; i < m->n; i++)
 		order[i] = &m->items[i];
-	if (!json_keys)
+	if (mode != CONV_JSON)
 		qsort(order, m->n, sizeof(struct tmpl_pair *), v2_pair_cmp);
 	for (size_t i = 0; i < m->n && rv == 0; i++) {
-		rv = to_doc(&v, a, &order[i]->val, json_keys, depth + 1, err);
+		rv = to_doc(&v, a, &order[i]->val, mode, depth + 1, err);
 		if (rv == 0)
 			doc_map_set(a, map, order[i]->key, order[i]->keylen, v);
 	}
@@ -747,8 +758,21 @@ yaml_float(struct arena *a, double f)
 	return n;
 }
 
+/* go-yaml v3's floatv: strconv.FormatFloat(f, 'g', -1, 64), with YAML's
+ * spellings of the special values. */
+static void
+yaml3_float(struct buf *t, double f)
+{
+	if (isnan(f))
+		buf_puts(t, ".nan");
+	else if (isinf(f))
+		buf_puts(t, f < 0 ? "-.inf" : ".inf");
+	else
+		fmt_float_g(t, f);
+}
+
 static struct doc_node *
-scalar_to_doc(struct arena *a, const struct tmpl_val *v, bool json)
+scalar_to_doc(struct arena *a, const struct tmpl_val *v, enum conv_mode mode)
 {
 	struct buf t;
 	struct doc_node *n;
@@ -761,10 +785,13 @@ scalar_to_doc(struct arena *a, const struct tmpl_val *v, bool json)
 	case TMPL_INT:
 		return doc_new_int(a, v->u.i);
 	case TMPL_FLOAT:
-		if (!json)
+		if (mode == CONV_YAML)
 			return yaml_float(a, v->u.f);
 		buf_init(&t, 64);
-		json_float(&t, v->u.f);
+		if (mode == CONV_JSON)
+			json_float(&t, v->u.f);
+		else
+			yaml3_float(&t, v->u.f);
 		n = doc_new_plain(a, t.data, t.len);
 		buf_release(&t);
 		return n;
@@ -775,14 +802,13 @@ scalar_to_doc(struct arena *a, const struct tmpl_val *v, bool json)
 
 static int
 list_to_doc(struct doc_node **out, struct arena *a, const struct tmpl_list *l,
-    bool json_keys, unsigned depth, struct err *err)
+    enum conv_mode mode, unsigned depth, struct err *err)
 {
 	struct doc_node *item;
 
 	*out = doc_new_seq(a);
 	for (size_t i = 0; i < l->n; i++) {
-		if (to_doc(&item, a, &l->items[i], json_keys, depth + 1, err) ==
-		    -1)
+		if (to_doc(&item, a, &l->items[i], mode, depth + 1, err) == -1)
 			return -1;
 		doc_seq_append(a, *out, item);
 	}
@@ -791,7 +817,7 @@ list_to_doc(struct doc_node **out, struct arena *a, const struct tmpl_list *l,
 
 static int
 to_doc(struct doc_node **out, struct arena *a, const struct tmpl_val *v,
-    bool json_keys, unsigned depth, struct err *err)
+    enum conv_mode mode, unsigned depth, struct err *err)
 {
 	struct tmpl_val plain;
 
@@ -806,27 +832,27 @@ to_doc(struct doc_node **out, struct arena *a, const struct tmpl_val *v,
 		*out = doc_new_str(a, v->u.s.p, v->u.s.n);
 		return 0;
 	case TMPL_LIST:
-		return list_to_doc(out, a, v->u.l, json_keys, depth, err);
+		return list_to_doc(out, a, v->u.l, mode, depth, err);
 	case TMPL_MAP:
-		return map_to_doc(out, a, v->u.m, json_keys, depth, err);
+		return map_to_doc(out, a, v->u.m, mode, depth, err);
 	case TMPL_OBJ:
 		if (v->u.o->cls->plain == NULL) {
 			*out = doc_new_map(a);
 			return 0;
 		}
 		plain = val_plain(a, v);
-		return to_doc(out, a, &plain, json_keys, depth + 1, err);
+		return to_doc(out, a, &plain, mode, depth + 1, err);
 	case TMPL_FLOAT:
-		if (isnan(v->u.f) || isinf(v->u.f))
+		if ((isnan(v->u.f) || isinf(v->u.f)) && mode != CONV_YAML3)
 			return err_set(err, ERR_INVALID,
 			    "json: unsupported value: %s",
 			    isnan(v->u.f)    ? "NaN"
 			        : v->u.f < 0 ? "-Inf"
 			                     : "+Inf");
-		*out = scalar_to_doc(a, v, json_keys);
+		*out = scalar_to_doc(a, v, mode);
 		return 0;
 	default:
-		*out = scalar_to_doc(a, v, json_keys);
+		*out = scalar_to_doc(a, v, mode);
 		return 0;
 	}
 }
@@ -835,21 +861,35 @@ int
 conv_to_doc(struct doc_node **out, struct arena *a, const struct tmpl_val *v,
     bool json_keys, struct err *err)
 {
-	return to_doc(out, a, v, json_keys, 0, err);
+	return to_doc(out, a, v, json_keys ? CONV_JSON : CONV_YAML, 0, err);
 }
 
-int
-tmpl_to_yaml(struct buf *out, const struct tmpl_val *v, struct err *err)
+static int
+to_yaml(struct buf *out, const struct tmpl_val *v, enum conv_mode mode,
+    struct err *err)
 {
 	struct arena *a = arena_new();
 	struct doc_node *n = NULL;
 	int rv;
 
-	rv = to_doc(&n, a, v, false, 0, err);
+	rv = to_doc(&n, a, v, mode, 0, err);
 	if (rv == 0)
-		rv = doc_emit_yaml(out, n, err);
+		rv = doc_emit_yaml_flags(out, n,
+		    mode == CONV_YAML3 ? DOC_YAML_V3 : 0, err);
 	arena_free(a);
 	return rv;
+}
+
+int
+tmpl_to_yaml(struct buf *out, const struct tmpl_val *v, struct err *err)
+{
+	return to_yaml(out, v, CONV_YAML, err);
+}
+
+int
+tmpl_to_yaml_pretty(struct buf *out, const struct tmpl_val *v, struct err *err)
+{
+	return to_yaml(out, v, CONV_YAML3, err);
 }
 
 int
@@ -860,7 +900,7 @@ tmpl_to_json(struct buf *out, const struct tmpl_val *v, bool indent,
 	struct doc_node *n = NULL;
 	int rv;
 
-	rv = to_doc(&n, a, v, true, 0, err);
+	rv = to_doc(&n, a, v, CONV_JSON, 0, err);
 	if (rv == 0)
 		rv = doc_emit_json(out, n, indent ? DOC_JSON_INDENT : 0, err);
 	arena_free(a);

@@ -158,7 +158,10 @@ yaml_text(struct tmpl_val *out, struct call *c, struct err *err)
 	int rv;
 
 	buf_init(&b, c->s->x->opts.max_output);
-	rv = tmpl_to_yaml(&b, &c->argv[0], err);
+	if (strcmp(c->fn->name, "toYamlPretty") == 0)
+		rv = tmpl_to_yaml_pretty(&b, &c->argv[0], err);
+	else
+		rv = tmpl_to_yaml(&b, &c->argv[0], err);
 	if (rv == 0) {
 		if (b.len > 0 && b.data[b.len - 1] == '\n')
 			b.len--;
@@ -313,133 +316,29 @@ fn_must_from_json(struct tmpl_val *out, struct call *c, struct err *err)
 	return conv_from_json(out, STR(c, 0).p, STR(c, 0).n, c->a, err);
 }
 
-/* ---- TOML (BurntSushi/toml's encoder, for plain values) ------------------ */
+/* ---- TOML ---------------------------------------------------------------- */
 
-static bool
-toml_bare_key(const char *k, size_t n)
-{
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((k[i] >= 'a' && k[i] <= 'z') ||
-		        (k[i] >= 'A' && k[i] <= 'Z') ||
-		        (k[i] >= '0' && k[i] <= '9') || k[i] == '_' ||
-		        k[i] == '-'))
-			return false;
-	return true;
-}
-
-static void
-toml_key(struct buf *b, const char *k, size_t n)
-{
-	if (toml_bare_key(k, n))
-		buf_append(b, k, n);
-	else
-		fmt_quote(b, k, n);
-}
-
-static int toml_value(struct buf *b, const struct tmpl_val *v, struct err *err);
-
-static int
-toml_array(struct buf *b, const struct tmpl_val *v, struct err *err)
-{
-	buf_putc(b, '[');
-	for (size_t i = 0; i < v->u.l->n; i++) {
-		if (i > 0)
-			buf_puts(b, ", ");
-		if (toml_value(b, &v->u.l->items[i], err) == -1)
-			return -1;
-	}
-	buf_putc(b, ']');
-	return 0;
-}
-
-static int
-toml_value(struct buf *b, const struct tmpl_val *v, struct err *err)
-{
-	switch (v->kind) {
-	case TMPL_BOOL:
-		buf_puts(b, v->u.b ? "true" : "false");
-		return 0;
-	case TMPL_INT:
-		buf_printf(b, "%lld", (long long)v->u.i);
-		return 0;
-	case TMPL_FLOAT:
-		fmt_float_g(b, v->u.f);
-		if (strpbrk(b->data + b->len - 1, "0123456789") != NULL &&
-		    v->u.f == (double)(long long)v->u.f)
-			buf_puts(b, ".0");
-		return 0;
-	case TMPL_STR:
-		fmt_quote(b, v->u.s.p, v->u.s.n);
-		return 0;
-	case TMPL_LIST:
-		return toml_array(b, v, err);
-	default:
-		return err_set(err, ERR_UNSUPPORTED,
-		    "toml: cannot encode a value of type %s", val_type_name(v));
-	}
-}
-
-static int
-toml_table(struct buf *b, const struct tmpl_map *m, struct buf *path,
-    struct err *err)
-{
-	size_t mark = path->len;
-
-	for (size_t i = 0; i < m->n; i++) {
-		const struct tmpl_pair *p = &m->items[i];
-
-		if (p->val.kind == TMPL_MAP || p->val.kind == TMPL_NIL)
-			continue;
-		buf_append(b, "", 0);
-		if (path->len > 0)
-			buf_puts(b, "  ");
-		toml_key(b, p->key, p->keylen);
-		buf_puts(b, " = ");
-		if (toml_value(b, &p->val, err) == -1)
-			return -1;
-		buf_putc(b, '\n');
-	}
-	for (size_t i = 0; i < m->n; i++) {
-		const struct tmpl_pair *p = &m->items[i];
-
-		if (p->val.kind != TMPL_MAP)
-			continue;
-		path->len = mark;
-		if (mark > 0)
-			buf_putc(path, '.');
-		toml_key(path, p->key, p->keylen);
-		buf_printf(b, "\n[%.*s]\n", (int)path->len, path->data);
-		if (toml_table(b, p->val.u.m, path, err) == -1)
-			return -1;
-	}
-	path->len = mark;
-	return 0;
-}
-
+/* Helm's toTOML: the encoder's own errors come back as the text; a nil
+ * value panics in reflect, which the call reports. */
 static int
 fn_to_toml(struct tmpl_val *out, struct call *c, struct err *err)
 {
-	struct buf b, path;
-	int rv = 0;
+	struct buf b;
+	int rv;
 
 	buf_init(&b, c->s->x->opts.max_output);
-	buf_init(&path, 1 << 16);
-	if (c->argv[0].kind != TMPL_MAP)
-		rv = err_set(err, ERR_INVALID,
-		    "toml: top-level values must be Go maps or structs");
-	else
-		rv = toml_table(&b, c->argv[0].u.m, &path, err);
+	rv = conv_to_toml(&b, &c->argv[0], err);
+	if (rv == 0)
+		rv = buf_check(&b, err);
 	if (rv == 0) {
 		*out = tmpl_str_dup(c->a, b.data, b.len);
-	} else {
+	} else if (err->code == ERR_INVALID && c->argv[0].kind != TMPL_NIL) {
 		*out = tmpl_str_dup(c->a, err->msg, strlen(err->msg));
 		err_reset(err);
+		rv = 0;
 	}
 	buf_release(&b);
-	buf_release(&path);
-	return 0;
+	return rv;
 }
 
 static const struct tmpl_func fns[] = {

@@ -218,6 +218,10 @@ int tmpl_values_parse(struct tmpl_val *out, const char *text, size_t len,
 /* Appends v as Helm's toYaml prints it (sigs.k8s.io/yaml), with the
  * final newline; ERR_INVALID for what JSON cannot hold. */
 int tmpl_to_yaml(struct buf *out, const struct tmpl_val *v, struct err *err);
+/* As Helm's toYamlPretty prints v: go-yaml v3's Encoder with SetIndent(2)
+ * (sequences under a key indented, no folding, floats as 'g'). */
+int tmpl_to_yaml_pretty(struct buf *out, const struct tmpl_val *v,
+    struct err *err);
 
 /* Appends v as Go's json.Marshal prints it (sorted keys, HTML-safe);
  * indent gives json.MarshalIndent(v, "", "  "). */

@@ -401,6 +401,10 @@ int conv_from_json(struct tmpl_val *out, const char *p, size_t n,
 int conv_to_doc(struct doc_node **out, struct arena *a,
     const struct tmpl_val *v, bool json_keys, struct err *err);
 
+/* v as Helm's toToml prints it (BurntSushi/toml's Encoder); ERR_INVALID
+ * with the encoder's message for what it refuses (toml.c). */
+int conv_to_toml(struct buf *out, const struct tmpl_val *v, struct err *err);
+
 /* FIPS 180-4 digests (sha.c). */
 void sha_sha1(unsigned char out[20], const void *msg, size_t n);
 void sha_sha256(unsigned char out[32], const void *msg, size_t n);

@@ -224,6 +224,17 @@ T_TEST(test_encodings_digests_yaml_json)
 		    "[1 2.5 x true <nil>] unexpected end of JSON input" },
 		{ "{{ toToml (dict \"a\" 1 \"b\" \"x\" \"t\" (dict \"c\" true)) }}",
 		    "a = 1\nb = \"x\"\n\n[t]\n  c = true\n" },
+		{ "{{ toYamlPretty (dict \"a\" (list 1 (dict \"b\" (list \"x\" (list 2 3)))) \"n\" 1000000.0 \"e\" (list) \"s\" (repeat 30 \"ab \")) }}",
+		    "a:\n  - 1\n  - b:\n      - x\n      - - 2\n        - 3\ne: []\n\"n\": 1e+06\ns: 'ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab ab '" },
+		{ "{{ toYamlPretty (list \"yes\" \"multi\\nline\" 0.5) }}",
+		    "- \"yes\"\n- |-\n  multi\n  line\n- 0.5" },
+		{ "{{ toToml (dict \"x\" (dict \"y\" (list (dict \"z\" 1.0) (dict))) \"q\" \"a\\\"\\u00e9\\x01\" \"l\" (list 1 \"s\" (dict \"k\" (list))) \"n\" nil \"f\" 3.0) }}",
+		    "f = 3.0\nl = [1, \"s\", {k = []}]\nq = \"a\\\"\xc3\xa9"
+		    "\\u0001\"\n\n[x]\n\n  [[x.y]]\n    z = 1.0\n\n  [[x.y]]\n" },
+		{ "{{ toToml (list 1 2) }}|{{ toToml (list (dict)) }}|{{ toToml (dict \"a\" (list 1 nil)) }}",
+		    "[1, 2]|toml: top-level values must be Go maps or structs|toml: cannot encode array with nil element" },
+		{ "{{ lookup \"v1\" \"Pod\" \"ns\" \"x\" | toJson }} {{ if lookup \"v1\" \"Secret\" \"\" \"\" }}y{{ else }}n{{ end }} {{ kindOf (lookup \"v1\" \"Pod\" \"\" \"\") }}",
+		    "{} n map" },
 	};
 
 	CHECK_ROWS(rows);
