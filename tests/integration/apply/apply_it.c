@@ -479,6 +479,24 @@ T_TEST(test_prune_stale_objects)
 	k8s_free(k);
 }
 
+/* A Deployment "web" with defaults left to the server (the caller
+ * frees the text). */
+static char *
+deployment_text_ns(const char *ns)
+{
+	return xasprintf("apiVersion: apps/v1\nkind: Deployment\n"
+	                 "metadata: {name: web, namespace: %s}\n"
+	                 "spec:\n"
+	                 "  selector: {matchLabels: {app: web}}\n"
+	                 "  template:\n"
+	                 "    metadata: {labels: {app: web}}\n"
+	                 "    spec:\n"
+	                 "      nodeSelector: {type: kwok}\n"
+	                 "      containers: [{name: c, image: "
+	                 "example.invalid/web}]\n",
+	    ns);
+}
+
 static struct doc *
 deployment(const char *ns, const char *name, const char *node_selector)
 {
@@ -891,6 +909,37 @@ T_TEST(test_invalid_object_stops_its_stage_before_any_write)
 	v = live_str(k, &ref, "/data/key");
 	T_TRUE(v == NULL);
 	free(v);
+	doc_free(d);
+	ns_drop(k, ns);
+	k8s_free(k);
+}
+
+T_TEST(test_reapply_of_defaulted_objects_is_unchanged)
+{
+	struct k8s *k = it_client();
+	char *ns = ns_make(k, "same");
+	char *dep = deployment_text_ns(ns);
+	struct doc *d = yaml("apiVersion: v1\nkind: Secret\n"
+	                     "metadata: {name: s, namespace: %s}\n"
+	                     "stringData: {password: hunter2}\n"
+	                     "---\n%s",
+	    ns, dep);
+	struct k8s_ref ref = { "apps/v1", "Deployment", ns, "web" };
+	struct health_opts ho = { 120000, true };
+	struct apply_result *r;
+	struct err err = ERR_INIT;
+
+	r = apply(k, d, &owner, &err);
+	T_TRUE(r != NULL && r->n == 2);
+	apply_result_free(r);
+	/* the controllers write status, revision annotations and more */
+	T_OK(health_wait(NULL, k, &ref, 1, &ho, &err), &err);
+	r = apply(k, d, &owner, &err);
+	T_TRUE(r != NULL && r->n == 2);
+	for (size_t i = 0; r != NULL && i < r->n; i++)
+		T_EQ(r->entries[i].action, APPLY_UNCHANGED);
+	apply_result_free(r);
+	free(dep);
 	doc_free(d);
 	ns_drop(k, ns);
 	k8s_free(k);
