@@ -11,7 +11,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "apply/apply.h"
 #include "apply/health.h"
@@ -293,33 +292,11 @@ requeue(struct run *run, const struct err *err, struct result res)
 	return result_retry_after(run->spec.retry_ms);
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Flux's closing line of a successful reconcile. */
-static void
-log_finished(struct run *run, int64_t start_ms)
-{
-	char took[32], next[32];
-
-	log_info(reconciler_log(run->r),
-	    "Reconciliation finished in %s, next run in %s",
-	    str_format_duration(took, sizeof(took), now_ms() - start_ms),
-	    str_format_duration(next, sizeof(next), run->spec.interval_ms));
-}
-
 struct result
 kc_reconcile(struct reconciler *r, const struct object *obj)
 {
 	struct run run = { .r = r, .kc = reconciler_arg(r), .obj = obj };
 	struct err err = ERR_INIT;
-	int64_t start_ms = now_ms();
 	struct result res;
 	const char *msg = NULL;
 
@@ -336,8 +313,6 @@ kc_reconcile(struct reconciler *r, const struct object *obj)
 	                       : (err.reason != NULL ? err.reason : "Failed"),
 	    err.code == ERR_OK ? msg : err.msg, run.art.revision);
 	res = requeue(&run, &err, res);
-	if (err.code == ERR_OK)
-		log_finished(&run, start_ms);
 	run_release(&run);
 	return res;
 }

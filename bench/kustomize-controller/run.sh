@@ -90,9 +90,11 @@ EOF
 	while [ "$(ready_count "$ns")" -lt "$n" ]; do sleep 0.2; done
 	t1=$(date +%s%N)
 	rss=$(awk '/VmHWM/ {print $2}' "/proc/$ctl_pid/status")
+	cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$ctl_pid/stat")
 	kill "$ctl_pid"; wait "$ctl_pid" 2>/dev/null || true; ctl_pid=
-	printf '%d Kustomizations all Ready: %.2f s wall, controller peak RSS %.1f MiB\n' \
-	    "$n" "$(echo "($t1 - $t0) / 1000000000" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
+	printf '%d Kustomizations all Ready: %.2f s wall; controller: %s s CPU, peak RSS %.1f MiB; load %s\n' \
+	    "$n" "$(echo "($t1 - $t0) / 1000000000" | bc -l)" "$cpu" "$(echo "$rss / 1024" | bc -l)" \
+	    "$(cut -d' ' -f1 /proc/loadavg)"
 	kubectl delete ns "$ns" --wait=false >/dev/null
 }
 
