@@ -144,7 +144,7 @@ entry_add(struct kc_cache *c, const char *digest)
 	e->refs = 1;
 	if (c->n == c->cap) {
 		c->cap = c->cap != 0 ? c->cap * 2 : 8;
-		c->v = xreallocarray(c->v, c->cap, sizeof(*c->v));
+		c->v = xreallocarray(c->v, c->cap, sizeof(struct entry *));
 	}
 	c->v[c->n++] = e;
 	return e;

@@ -82,7 +82,7 @@ changes_event(struct run *run)
 	struct err err = ERR_INIT;
 	struct buf b;
 
-	buf_init(&b, 32 * 1024);
+	buf_init(&b, (size_t)32 * 1024);
 	if (apply_result_format(&b, run->applied, &err) == 0 &&
 	    run->pruned != NULL)
 		(void)apply_result_format(&b, run->pruned, &err);
