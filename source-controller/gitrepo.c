@@ -6,9 +6,13 @@
  * Flux's conditions, announce it with a Kubernetes Event and an
  * ArtifactEvent on the bus, and garbage-collect older artifacts.
  *
+ * spec.include copies other GitRepositories' artifacts into the tree
+ * (gitinclude.c); a new artifact of an included repository queues this
+ * one at once (source_deps_set()).
+ *
  * Not supported yet, and said so with Stalled: recurseSubmodules,
- * include, verify, sparseCheckout, proxySecretRef and providers other
- * than generic.
+ * verify, sparseCheckout, proxySecretRef and providers other than
+ * generic.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +26,7 @@
 #include "core/str.h"
 #include "ctrl/status.h"
 #include "git.h"
+#include "gitinclude.h"
 #include "ignore.h"
 #include "source.h"
 
@@ -41,6 +46,8 @@ struct gitrepo {
 	const struct doc_node *spec;
 	struct doc_node *status;
 	struct storage_key key;
+	struct git_includes inc;
+	bool rebuild; /* includes changed: check out and pack again */
 };
 
 static const char *
@@ -76,7 +83,6 @@ cond_set(struct gitrepo *g, const char *type, const char *status,
 static int
 check_supported(struct gitrepo *g, struct err *err)
 {
-	const struct doc_node *inc = doc_ptr_find(g->spec, "/include");
 	const struct doc_node *sparse = doc_ptr_find(g->spec,
 	    "/sparseCheckout");
 	const char *provider = spec_str(g, "/provider");
@@ -84,8 +90,6 @@ check_supported(struct gitrepo *g, struct err *err)
 
 	if (spec_true(g, "/recurseSubmodules"))
 		what = "spec.recurseSubmodules";
-	else if (inc != NULL && inc->kind == DOC_SEQ && inc->u.seq.n > 0)
-		what = "spec.include";
 	else if (doc_ptr_find(g->spec, "/verify") != NULL)
 		what = "spec.verify";
 	else if (sparse != NULL && sparse->kind == DOC_SEQ &&
@@ -242,7 +246,7 @@ fetch(struct gitrepo *g, struct checkout **co, const char *work,
 	if (o.cache_dir == NULL)
 		goto failed;
 	o.work_dir = work;
-	o.last_revision = last_revision(g);
+	o.last_revision = g->rebuild ? NULL : last_revision(g);
 	o.timeout_ms = timeout_ms(g);
 	rv = checkout_fetch(co, &o, err);
 	source_secret_free(sec);
@@ -258,6 +262,43 @@ failed:
 	cond_set(g, SOURCE_COND_FETCH_FAILED, "True",
 	    err->reason != NULL ? err->reason : REASON_GIT_FAILED, err->msg);
 	return -1;
+}
+
+/* Sets status.<key> to v, or removes it when v is NULL. */
+static void
+observed_set(struct gitrepo *g, const char *key, struct doc_node *v)
+{
+	if (v != NULL)
+		doc_map_set(g->a, g->status, key, strlen(key), v);
+	else
+		doc_map_delete(g->status, key, strlen(key));
+}
+
+/* Reads spec.include (recording what this object uses) and decides
+ * whether the tree must be built again although the commit may not
+ * have moved: the included artifacts or the includes changed. */
+static int
+includes_load(struct gitrepo *g, struct err *err)
+{
+	const struct doc_node *old = doc_map_get(g->status,
+	    "includedArtifacts");
+	const struct doc_node *seen = doc_map_get(g->status, "observedInclude");
+	int rv = git_includes_load(&g->inc, g->r, g->obj, g->spec, err);
+
+	source_deps_set(g->ctx, KIND, g->obj->namespace, g->obj->name,
+	    g->inc.uses, g->inc.n);
+	if (rv == -1) {
+		cond_set(g, SOURCE_COND_INCLUDE_UNAVAILABLE, "True",
+		    err->reason != NULL ? err->reason : "NotFound", err->msg);
+		return -1;
+	}
+	status_remove_condition(g->status, SOURCE_COND_INCLUDE_UNAVAILABLE);
+	if (g->inc.n == 0)
+		g->rebuild = old != NULL || seen != NULL;
+	else
+		g->rebuild = !doc_equal(old, g->inc.artifacts) ||
+		    !doc_equal(seen, doc_map_get(g->spec, "include"));
+	return 0;
 }
 
 /* Packs the tree and points status.artifact at it. */
@@ -291,11 +332,12 @@ store(struct gitrepo *g, const struct checkout *co, const char *work,
 	SET_STR("url", art->url);
 #undef SET_STR
 	doc_map_set(g->a, g->status, "artifact", 8, m);
-	if (ign != NULL)
-		doc_map_set(g->a, g->status, "observedIgnore", 14,
-		    doc_new_str(g->a, ign, strlen(ign)));
-	else
-		doc_map_delete(g->status, "observedIgnore", 14);
+	observed_set(g, "observedIgnore",
+	    ign != NULL ? doc_new_str(g->a, ign, strlen(ign)) : NULL);
+	observed_set(g, "includedArtifacts", g->inc.artifacts);
+	observed_set(g, "observedInclude",
+	    g->inc.n > 0 ? doc_copy(g->a, doc_map_get(g->spec, "include"))
+	                 : NULL);
 	return 0;
 }
 
@@ -368,6 +410,23 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* What must hold before fetching: supported features, included
+ * artifacts available. On failure, -1 and the result in *res. */
+static int
+prepare(struct gitrepo *g, struct result *res)
+{
+	struct err err = ERR_INIT;
+
+	if (check_supported(g, &err) == 0 && includes_load(g, &err) == 0)
+		return 0;
+	*res = reconciler_finish(g->r, &err, SOURCE_REASON_SUCCEEDED, NULL,
+	    NULL);
+	/* waiting on another object: Flux's --requeue-dependency */
+	if (err.code == ERR_NOTFOUND)
+		*res = result_retry_after(g->ctx->flags.requeue_dependency_ms);
+	return -1;
+}
+
 /* Fetch, then store and announce a new artifact, or confirm the stored
  * one; phase times go to the debug log. */
 static struct result
@@ -380,10 +439,21 @@ reconcile_git(struct gitrepo *g, const char *work)
 	const char *msg;
 	int64_t t0 = mono_ms(), t1, t2;
 
-	if (check_supported(g, &err) == -1 || fetch(g, &co, work, &err) == -1)
+	if (prepare(g, &res) == -1)
+		return res;
+	if (fetch(g, &co, work, &err) == -1)
 		return reconciler_finish(g->r, &err, SOURCE_REASON_SUCCEEDED,
 		    NULL, NULL);
 	t1 = mono_ms();
+	if (!checkout_unchanged(co) &&
+	    git_includes_apply(&g->inc, g->ctx, g->a, g->obj->namespace, work,
+	        &err) == -1) {
+		cond_set(g, SOURCE_COND_INCLUDE_UNAVAILABLE, "True", err.reason,
+		    err.msg);
+		checkout_free(co);
+		return reconciler_finish(g->r, &err, SOURCE_REASON_SUCCEEDED,
+		    NULL, NULL);
+	}
 	status_remove_condition(g->status, SOURCE_COND_FETCH_FAILED);
 	g->key.file = arena_printf(g->a, "%s.tar.gz", checkout_commit(co));
 	msg = arena_printf(g->a, "stored artifact for revision '%s'",
@@ -451,6 +521,8 @@ gitrepo_finalize(struct reconciler *r, const struct object *obj)
 	struct err err = ERR_INIT;
 	char *cache = arena_printf(reconciler_arena(r), "%s/%s/%s/%s",
 	    ctx->flags.cache_dir, KIND_LOWER, obj->namespace, obj->name);
+
+	source_deps_set(ctx, KIND, obj->namespace, obj->name, NULL, 0);
 
 	if (storage_remove(ctx->storage, &key, &err) == -1 ||
 	    artifact_tree_remove(cache, false, &err) == -1) {

@@ -101,25 +101,31 @@ struct daemon_state {
 	struct log_ctx log;
 };
 
-/* A ReconcileRequest: queue the object now (ctrl_enqueue() is cheap and
- * does not block, as a bus callback must). */
+/* Queues kind ns/name on its kind's controller (ctrl_enqueue() is cheap
+ * and does not block, as a bus callback must). */
+static void
+kind_enqueue(void *arg, const char *kind, const char *ns, const char *name)
+{
+	struct daemon_state *s = arg;
+
+	for (size_t i = 0; i < NKINDS; i++) {
+		if (strcmp(kinds[i].kind, kind) != 0 || s->ctrls[i] == NULL)
+			continue;
+		log_debug(&s->log, "reconcile of %s/%s/%s requested", kind,
+		    ns != NULL ? ns : "", name);
+		ctrl_enqueue(s->ctrls[i], ns, name);
+		return;
+	}
+	log_debug(&s->log, "reconcile request for unknown kind %s", kind);
+}
+
+/* A ReconcileRequest from the bus. */
 static void
 reconcile_request(void *arg, const struct bus_msg *msg)
 {
-	struct daemon_state *s = arg;
-	const struct bus_reconcile *rq = &msg->reconcile;
-
-	if (msg->type != BUS_RECONCILE)
-		return;
-	for (size_t i = 0; i < NKINDS; i++) {
-		if (strcmp(kinds[i].kind, rq->kind) != 0)
-			continue;
-		log_debug(&s->log, "reconcile request for %s/%s/%s", rq->kind,
-		    rq->namespace ? rq->namespace : "", rq->name);
-		ctrl_enqueue(s->ctrls[i], rq->namespace, rq->name);
-		return;
-	}
-	log_debug(&s->log, "reconcile request for unknown kind %s", rq->kind);
+	if (msg->type == BUS_RECONCILE)
+		kind_enqueue(arg, msg->reconcile.kind, msg->reconcile.namespace,
+		    msg->reconcile.name);
 }
 
 /* The advertised address Flux derives when none is given:
@@ -155,6 +161,9 @@ ctx_open(struct daemon_state *s, struct err *err)
 		fl.cache_dir = cache_dir_owned = xasprintf("%s-cache",
 		    fl.storage_path);
 	ctx->flags = fl;
+	ctx->deps = source_deps_new();
+	ctx->enqueue = kind_enqueue;
+	ctx->enqueue_arg = s;
 	if (source_mkdirs(cache_dir_tmp(), err) == -1)
 		return err_wrap(err, "cache directory");
 	if (storage_new(&ctx->storage, fl.storage_path, fl.storage_adv_addr,
@@ -217,8 +226,10 @@ run(struct daemon_state *s, struct err *err)
 	rv = ctrl_run(s->ctrls, NKINDS, &ro, err);
 out:
 	bus_close(pull);
-	for (size_t i = 0; i < NKINDS; i++)
+	for (size_t i = 0; i < NKINDS; i++) {
 		ctrl_free(s->ctrls[i]);
+		s->ctrls[i] = NULL;
+	}
 	k8s_free(k);
 	k8s_config_release(&cfg);
 	return rv;
@@ -253,6 +264,7 @@ main(int argc, char **argv)
 	bus_close(s.ctx.artifacts);
 	bus_shutdown();
 	storage_free(s.ctx.storage);
+	source_deps_free(s.ctx.deps);
 	free(adv_addr_owned);
 	free(cache_dir_owned);
 	return rv == 0 ? EXIT_SUCCESS : EXIT_FAILURE;

@@ -17,6 +17,8 @@ source_publish_artifact(struct source_ctx *ctx, const struct bus_artifact *ev,
 {
 	struct bus_msg msg = { .type = BUS_ARTIFACT, .artifact = *ev };
 
+	source_deps_notify(ctx, ev->source_kind, ev->source_namespace,
+	    ev->source_name);
 	if (ctx->artifacts == NULL)
 		return 0;
 	return bus_send(ctx->artifacts, &msg, err);

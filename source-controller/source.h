@@ -58,18 +58,28 @@ struct source_flags {
 };
 
 struct source_server;
+struct source_deps;
+
+/* Queues a reconcile of kind ns/name now (main's, via the kind table). */
+typedef void source_enqueue_fn(void *arg, const char *kind, const char *ns,
+    const char *name);
 
 struct source_ctx {
 	struct source_flags flags;
 	struct storage *storage;
 	struct bus *artifacts; /* PUB on --bus-artifacts; NULL: none */
 	struct source_server *server;
-	struct log_ctx log;   /* the daemon's, no object named */
-	const char *hostname; /* reporting instance */
+	struct log_ctx log;         /* the daemon's, no object named */
+	const char *hostname;       /* reporting instance */
+	struct source_deps *deps;   /* who uses whose artifact; may be NULL */
+	source_enqueue_fn *enqueue; /* may be NULL */
+	void *enqueue_arg;
 };
 
 /* Publishes one ArtifactEvent (after a NEW artifact only, in order per
- * object). Without a publisher it does nothing. Errors: bus_send()'s. */
+ * object) and queues the objects that use this one's artifact (see
+ * source_deps_set()). Without a publisher it only queues. Errors:
+ * bus_send()'s. */
 int source_publish_artifact(struct source_ctx *ctx,
     const struct bus_artifact *ev, struct err *err);
 
@@ -112,6 +122,27 @@ const char *source_secret_value(struct source_secret *s, const char *key,
 /* Wipes every value read and the Secret's data, then frees. Accepts
  * NULL. */
 void source_secret_free(struct source_secret *s);
+
+/* ---- dependencies between sources ----------------------------------------
+ *
+ * An object whose artifact is made from others' (a GitRepository's
+ * spec.include, a HelmChart's source) records what it uses on each
+ * reconcile; a new artifact of one of those then queues it at once,
+ * rather than at its next interval. In memory only: after a restart
+ * every object is reconciled anyway and records its uses again.
+ */
+
+struct source_deps *source_deps_new(void);
+void source_deps_free(struct source_deps *d);
+
+/* Replaces what kind ns/name uses with the n objects in uses, each
+ * named "<Kind>/<namespace>/<name>" (copied). n 0 forgets it. */
+void source_deps_set(struct source_ctx *ctx, const char *kind, const char *ns,
+    const char *name, const char *const *uses, size_t n);
+
+/* Queues every object that uses kind ns/name. */
+void source_deps_notify(struct source_ctx *ctx, const char *kind,
+    const char *ns, const char *name);
 
 /* ---- the kinds ----------------------------------------------------------
  */

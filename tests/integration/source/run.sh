@@ -35,8 +35,10 @@ kubectl wait --for=condition=Established --timeout=60s \
     crd/gitrepositories.source.toolkit.fluxcd.io >/dev/null
 
 "$here/../git/servers.sh" start "$T"
-# a repository of its own that the push test moves on
+# a repository of its own that the push test moves on,
 HOME=$T/home git clone -q --bare "$T/repos/repo.git" "$T/repos/live.git"
+# and one for the include test
+HOME=$T/home git clone -q --bare "$T/repos/repo.git" "$T/repos/inc.git"
 
 port=$(free_port)
 {

@@ -666,6 +666,106 @@ T_TEST(test_push_then_reconcile_request_brings_new_revision)
 	free(spec);
 }
 
+/* Commits a file with text to branch main of bare repository repo
+ * under $T/repos; the new commit id (caller frees) or NULL. */
+static char *
+commit_to(const char *repo, const char *file, const char *text)
+{
+	char *sha_path = xasprintf("%s/%s.sha", env("T"), repo);
+	char *cmd = xasprintf(
+	    "set -e; export HOME=%s/home GIT_CONFIG_NOSYSTEM=1;"
+	    "w=$(mktemp -d); git clone -q %s/repos/%s.git $w; cd $w;"
+	    "git checkout -q main; mkdir -p $(dirname %s); printf '%s' > %s;"
+	    "git add -A; git -c user.name=t -c user.email=t@example.com "
+	    "commit -q -m change; git push -q origin main;"
+	    "git rev-parse HEAD > %s; rm -rf $w",
+	    env("T"), env("T"), repo, file, text, file, sha_path);
+	char *sha = NULL;
+
+	if (sh(cmd)) {
+		sha = slurp("/", sha_path);
+		if (sha != NULL && strlen(sha) == 41)
+			sha[40] = '\0';
+	}
+	free(cmd);
+	free(sha_path);
+	return sha;
+}
+
+T_TEST(test_include_copies_and_follows_the_included_repository)
+{
+	char *spec, *rev, *sha, *dir, *got;
+	struct doc *d;
+	int i;
+
+	NEED_SETUP();
+	spec = xasprintf("\"url\":\"%s/git/inc.git\",\"ref\":{\"branch\":"
+	                 "\"main\"}",
+	    env("HTTP_URL"));
+	T_TRUE(repo_create("base", spec));
+	free(spec);
+	rev = rev_of("main", "SHA_TWO");
+	doc_free(wait_ready("base", "True", "Succeeded", rev));
+	/* fromPath deploy of base into vendor/base of master (commit one) */
+	spec = xasprintf("\"url\":\"%s/git/repo.git\",\"include\":[{"
+	                 "\"repository\":{\"name\":\"base\"},\"fromPath\":"
+	                 "\"deploy\",\"toPath\":\"vendor/base\"}]",
+	    env("HTTP_URL"));
+	T_TRUE(repo_create("withinc", spec));
+	free(spec);
+	free(rev);
+	rev = rev_of("master", "SHA_ONE");
+	d = expect_artifact("withinc", rev, env("SHA_ONE"),
+	    "vendor/base/app.yaml", "kind: ConfigMap\nname: two\n");
+	free(rev);
+	rev = rev_of("main", "SHA_TWO");
+	if (d != NULL)
+		T_STREQ(doc_str(doc_ptr_find(doc_root(d, 0),
+		            "/status/includedArtifacts/0/revision")),
+		    rev);
+	doc_free(d);
+	/* a new commit in base reaches withinc without a request for it */
+	sha = commit_to("inc", "deploy/app.yaml", "name: three\n");
+	T_TRUE(sha != NULL);
+	free(rev);
+	rev = xasprintf("main@sha1:%s", sha != NULL ? sha : "");
+	i = (int)bus_count();
+	T_TRUE(reconcile_request("base"));
+	T_TRUE(bus_wait("base", rev, (size_t)i, 20000) >= 0);
+	T_TRUE(bus_wait("withinc", NULL, (size_t)i, 20000) >= 0);
+	d = wait_ready("withinc", "True", "Succeeded", NULL);
+	dir = d != NULL
+	    ? artifact_fetch(doc_root(d, 0), "withinc", env("SHA_ONE"))
+	    : NULL;
+	got = dir != NULL ? slurp(dir, "vendor/base/app.yaml") : NULL;
+	T_STREQ(got, "name: three\n");
+	free(got);
+	dir_remove(dir);
+	doc_free(d);
+	free(sha);
+	free(rev);
+}
+
+T_TEST(test_include_of_a_missing_repository_waits)
+{
+	char *spec;
+	struct doc *d;
+
+	NEED_SETUP();
+	spec = xasprintf("\"url\":\"%s/git/repo.git\",\"include\":[{"
+	                 "\"repository\":{\"name\":\"nowhere\"}}]",
+	    env("HTTP_URL"));
+	T_TRUE(repo_create("lonely", spec));
+	d = wait_ready("lonely", "False", "NotFound", NULL);
+	T_TRUE(d != NULL);
+	if (d != NULL)
+		T_STREQ(cond_field(doc_root(d, 0), "IncludeUnavailable",
+		            "status"),
+		    "True");
+	doc_free(d);
+	free(spec);
+}
+
 T_TEST(test_unchanged_remote_makes_no_new_artifact)
 {
 	char *spec, *rev;
