@@ -55,10 +55,15 @@ if ! "$cluster" status >/dev/null 2>&1; then
 fi
 export KUBECONFIG=$FLINT_CLUSTER_DIR/kubeconfig
 export KUBECACHEDIR=$T/kubecache
+# every source kind's CRD: the daemon watches them all
+crds=()
+for f in "$root"/manifests/crds/source.toolkit.fluxcd.io_*.yaml; do
+	crds+=(-f "$f")
+done
 kubectl apply --server-side --force-conflicts --field-manager=flint-bench \
-	-f "$root/manifests/crds/source.toolkit.fluxcd.io_gitrepositories.yaml" >/dev/null
+	"${crds[@]}" >/dev/null
 kubectl wait --for=condition=Established --timeout=60s \
-	crd/gitrepositories.source.toolkit.fluxcd.io >/dev/null
+	"${crds[@]}" >/dev/null
 kubectl create namespace "$ns" >/dev/null
 
 "$servers" start "$T" >/dev/null

@@ -27,12 +27,17 @@ free_port() {
 
 export KUBECONFIG=$FLINT_CLUSTER_DIR/kubeconfig
 export KUBECACHEDIR=$T/kubecache
+# every source kind's CRD: the daemon watches them all
+crds=()
+for f in "$root"/manifests/crds/source.toolkit.fluxcd.io_*.yaml; do
+	crds+=(-f "$f")
+done
 kubectl --request-timeout=30s apply --server-side --force-conflicts \
     --field-manager=flint-source-test \
-    -f "$root/manifests/crds/source.toolkit.fluxcd.io_gitrepositories.yaml" \
+    "${crds[@]}" \
     >/dev/null
 kubectl wait --for=condition=Established --timeout=60s \
-    crd/gitrepositories.source.toolkit.fluxcd.io >/dev/null
+    "${crds[@]}" >/dev/null
 
 "$here/../git/servers.sh" start "$T"
 # a repository of its own that the push test moves on,
