@@ -37,11 +37,11 @@ load(const char *path)
 
 	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0)
 		BUG("cannot read '%s'", path);
-	rewind(f);
 	text = xmalloc((size_t)n + 1);
-	if (fread(text, 1, (size_t)n, f) != (size_t)n)
+	if (fseek(f, 0, SEEK_SET) != 0 ||
+	    fread(text, 1, (size_t)n, f) != (size_t)n)
 		BUG("short read of '%s'", path);
-	fclose(f);
+	(void)fclose(f);
 	if (doc_parse_yaml(&d, text, (size_t)n, NULL, &err) == -1)
 		BUG("%s: %s", path, err.msg);
 	free(text);
@@ -116,7 +116,7 @@ main(int argc, char **argv)
 	struct err err = ERR_INIT;
 
 	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: apply_bench FILE [QPS]\n");
+		(void)fprintf(stderr, "usage: apply_bench FILE [QPS]\n");
 		return 2;
 	}
 	if (argc == 3) {

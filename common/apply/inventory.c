@@ -138,10 +138,12 @@ inventory_encode(struct arena *a, const struct inventory *inv)
 	struct doc_node *map = doc_new_map(a), *seq = doc_new_seq(a);
 	const struct inventory_entry **sorted;
 
-	sorted = xreallocarray(NULL, inv->n ? inv->n : 1, sizeof(*sorted));
+	sorted = xreallocarray(NULL, inv->n ? inv->n : 1,
+	    sizeof(const struct inventory_entry *));
 	for (size_t i = 0; i < inv->n; i++)
 		sorted[i] = &inv->entries[i];
-	qsort(sorted, inv->n, sizeof(*sorted), entry_cmp);
+	qsort(sorted, inv->n, sizeof(const struct inventory_entry *),
+	    entry_cmp);
 	for (size_t i = 0; i < inv->n; i++) {
 		struct doc_node *e = doc_new_map(a);
 		const char *id = sorted[i]->id, *v = sorted[i]->v;

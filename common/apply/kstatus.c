@@ -29,7 +29,7 @@ say(struct verdict *v, enum health_status s, const char *fmt, ...)
 	v->status = s;
 	if (v->msg != NULL && v->len > 0) {
 		va_start(ap, fmt);
-		vsnprintf(v->msg, v->len, fmt, ap);
+		(void)vsnprintf(v->msg, v->len, fmt, ap);
 		va_end(ap);
 	}
 	return s;

@@ -4,6 +4,7 @@
  */
 #include "apply/apply_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -52,12 +53,10 @@ meta_value(const struct doc_node *obj, const char *field, const char *group,
 {
 	const struct doc_node *m;
 	char key[320];
-	size_t n = strlen(group), s = strlen(suffix);
+	int n = snprintf(key, sizeof(key), "%s%s", group, suffix);
 
-	if (n + s >= sizeof(key))
+	if (n < 0 || (size_t)n >= sizeof(key))
 		return NULL;
-	memcpy(key, group, n);
-	memcpy(key + n, suffix, s + 1);
 	m = doc_map_get(doc_map_get(obj, "metadata"), field);
 	return doc_str(doc_map_get(m, key));
 }

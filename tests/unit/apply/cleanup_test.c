@@ -19,7 +19,7 @@ needs(const char *entry, const char *meta)
 	char text[1024];
 	bool need = false;
 
-	snprintf(text, sizeof(text),
+	(void)snprintf(text, sizeof(text),
 	    "apiVersion: v1\nkind: ConfigMap\n"
 	    "metadata:\n  name: c\n%s  managedFields: [%s]\n",
 	    meta, entry);
