@@ -292,6 +292,53 @@ rev_of(const char *prefix, const char *sha_env)
 	return xasprintf("%s@sha1:%s", prefix, env(sha_env));
 }
 
+/* Whether a Kubernetes Event about name with reason (and the revision
+ * annotation, unless NULL) shows up within a few seconds. */
+static bool
+event_seen(const char *name, const char *reason, const char *revision)
+{
+	struct k8s_list_opts lo = { .api_version = "events.k8s.io/v1",
+		.kind = "Event",
+		.namespace = fx.ns };
+	int64_t end = kube_now_ms() + 10000;
+
+	while (kube_now_ms() < end) {
+		struct doc *d = NULL;
+		struct err err = ERR_INIT;
+		const struct doc_node *items;
+		bool found = false;
+
+		if (k8s_list(&d, fx.k, &lo, &err) == 0) {
+			items = doc_map_get(doc_root(d, 0), "items");
+			for (size_t i = 0;
+			     items != NULL && items->kind == DOC_SEQ &&
+			     i < items->u.seq.n && !found;
+			     i++) {
+				const struct doc_node *e = items->u.seq
+				                               .items[i];
+				const struct doc_node *ann = doc_ptr_find(e,
+				    "/metadata/annotations");
+
+				found = t_streq(doc_str(doc_ptr_find(e,
+				                    "/regarding/name")),
+				            name) &&
+				    t_streq(doc_str(doc_map_get(e, "reason")),
+				        reason) &&
+				    (revision == NULL ||
+				        t_streq(doc_str(doc_map_get(ann,
+				                    "source.toolkit.fluxcd.io/"
+				                    "revision")),
+				            revision));
+			}
+		}
+		doc_free(d);
+		if (found)
+			return true;
+		kube_sleep_ms(200);
+	}
+	return false;
+}
+
 /* ---- the artifact, as a consumer sees it --------------------------------- */
 
 /* Reads a file of an extracted tree into a new string, or NULL. */
@@ -428,6 +475,7 @@ T_TEST(test_http_branch_ready_with_artifact_and_event)
 		T_TRUE(cond_field(o, "FetchFailed", "status") == NULL);
 		T_TRUE(doc_ptr_find(o, "/status/observedGeneration") != NULL);
 		T_TRUE(ctrl_has_finalizer(o, STATUS_FINALIZER));
+		T_TRUE(event_seen("anon", "NewArtifact", rev));
 	}
 	doc_free(d);
 	free(rev);
@@ -658,6 +706,10 @@ T_TEST(test_push_then_reconcile_request_brings_new_revision)
 		T_TRUE(reconcile_request("live"));
 		T_TRUE(bus_wait("live", rev, before, 20000) >= 0);
 	}
+	/* collected just after the event goes out: give it a moment */
+	for (int64_t end = kube_now_ms() + 10000;
+	     artifacts_stored("live", sha) != 1 && kube_now_ms() < end;)
+		kube_sleep_ms(100);
 	T_EQ(artifacts_stored("live", sha), 1);
 	free(rev);
 	free(sha);
@@ -872,6 +924,7 @@ T_TEST(test_failures_have_flux_reasons_and_others_go_on)
 	expect_fetch_failure("nobranch", "GitOperationFailed", "'nope'");
 	expect_fetch_failure("nosecret", "AuthenticationFailed",
 	    "secrets \"missing\" not found");
+	T_TRUE(event_seen("nosecret", "AuthenticationFailed", NULL));
 	/* the daemon still serves the others: master, the default */
 	T_TRUE(repo_create("after", s5));
 	rev = rev_of("master", "SHA_ONE");
