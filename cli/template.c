@@ -1,12 +1,14 @@
 /*
  * flint template [RELEASE] CHART: prints what `helm template` prints for
  * a chart directory or .tgz archive, with Helm's flags: -n/--namespace,
- * -f/--values (repeatable), --set, --set-string, --set-file, --set-json,
+ * -f/--values (repeatable; "-" reads standard input), --set, --set-string,
+ * --set-file, --set-json,
  * --set-literal, --kube-version,
  * --api-versions (repeatable), --include-crds, --skip-tests,
  * --skip-schema-validation. Errors go to stderr as "Error: ..." with exit
  * status 1, as Helm's do.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,12 +196,38 @@ write_all(const char *p, size_t n)
 	return 0;
 }
 
+/* Reads all of standard input when a -f file is "-" (Helm's readFile
+ * trims the name first); *in stays empty otherwise. */
+static int
+read_stdin(struct buf *in, const struct targs *t, struct err *err)
+{
+	const char *ws = " \t\n\r\v\f";
+	char chunk[65536];
+	bool want = false;
+	ssize_t got;
+
+	for (size_t i = 0; i < t->files.n; i++) {
+		const char *p = t->files.v[i] + strspn(t->files.v[i], ws);
+
+		want = want ||
+		    (p[0] == '-' && p[1 + strspn(p + 1, ws)] == '\0');
+	}
+	while (want && (got = read(STDIN_FILENO, chunk, sizeof(chunk))) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return err_errno(err, errno, "read standard input");
+		buf_append(in, chunk, (size_t)got);
+	}
+	return buf_check(in, err);
+}
+
 static int
 render(const struct targs *t)
 {
 	struct err err = ERR_INIT;
 	struct chart *c = NULL;
-	struct buf out;
+	struct buf out, in;
 	struct chart_values v = { .files = t->files.v,
 		.nfiles = t->files.n,
 		.set = t->set.v,
@@ -226,6 +254,13 @@ render(const struct targs *t)
 	o.skip_schema = t->skip_schema;
 	o.render_failed = &render_failed;
 	buf_init(&out, BUF_MAX_DEFAULT);
+	buf_init(&in, BUF_MAX_DEFAULT);
+	if (read_stdin(&in, t, &err) == -1) {
+		(void)fprintf(stderr, "Error: %s\n", err.msg);
+		goto out;
+	}
+	v.stdin_data = in.data;
+	v.stdin_len = in.len;
 	if (chart_load(&c, t->pos[t->npos - 1], NULL, &err) == -1 ||
 	    chart_render(&out, c, &v, &o, &err) == -1) {
 		/* as helm template, which has no --debug here */
@@ -243,6 +278,7 @@ render(const struct targs *t)
 out:
 	chart_free(c);
 	buf_release(&out);
+	buf_release(&in);
 	return rv;
 }
 

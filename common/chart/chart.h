@@ -16,7 +16,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "doc/doc.h"
@@ -69,6 +71,11 @@ struct chart_values {
 	    *base;                /* e.g. a HelmRelease's values; may be NULL */
 	const char *const *files; /* -f files, in order */
 	size_t nfiles;
+	/* What a file named "-" holds: Helm reads standard input there, so
+	 * the first "-" gets these bytes and later ones nothing, as stdin
+	 * is then drained. The caller reads it; NULL reads as empty. */
+	const char *stdin_data;
+	size_t stdin_len;
 	const char *const *set; /* --set, Helm's strvals syntax */
 	size_t nset;
 	const char *const *set_string; /* --set-string */
@@ -108,5 +115,66 @@ struct chart_opts {
  */
 int chart_render(struct buf *out, const struct chart *c,
     const struct chart_values *v, const struct chart_opts *o, struct err *err);
+
+/* Helm's hook events (the helm.sh/hook annotation), as bits. */
+enum chart_hook_event {
+	CHART_HOOK_PRE_INSTALL = 1 << 0,
+	CHART_HOOK_POST_INSTALL = 1 << 1,
+	CHART_HOOK_PRE_DELETE = 1 << 2,
+	CHART_HOOK_POST_DELETE = 1 << 3,
+	CHART_HOOK_PRE_UPGRADE = 1 << 4,
+	CHART_HOOK_POST_UPGRADE = 1 << 5,
+	CHART_HOOK_PRE_ROLLBACK = 1 << 6,
+	CHART_HOOK_POST_ROLLBACK = 1 << 7,
+	CHART_HOOK_TEST = 1 << 8, /* "test", and its old name "test-success" */
+};
+
+/* Helm's hook delete policies (helm.sh/hook-delete-policy), as bits. */
+enum chart_hook_delete {
+	CHART_HOOK_DELETE_BEFORE_CREATION = 1 << 0, /* before-hook-creation */
+	CHART_HOOK_DELETE_SUCCEEDED = 1 << 1,       /* hook-succeeded */
+	CHART_HOOK_DELETE_FAILED = 1 << 2,          /* hook-failed */
+};
+
+/* One hook as Helm's SortManifests records it in a release. */
+struct chart_hook {
+	const char *name;     /* metadata.name ("" when none) */
+	const char *kind;     /* "" when none */
+	const char *path;     /* the template, "c/templates/job.yaml" */
+	const char *manifest; /* the YAML document, trimmed */
+	size_t manifest_len;
+	unsigned events; /* enum chart_hook_event bits; never 0 */
+	/* helm.sh/hook-weight read as strconv.Atoi does; 0 when absent or
+	 * not a decimal integer */
+	int64_t weight;
+	/* enum chart_hook_delete bits, words Helm does not know ignored; 0
+	 * when none is given, where Helm applies before-hook-creation */
+	unsigned delete_policies;
+};
+
+/* What an install or upgrade applies: the objects and the hooks apart. */
+struct chart_release {
+	struct arena *arena; /* owns every string below */
+	/* the objects that are not hooks as Helm's release.Manifest holds
+	 * them: "---\n# Source: <path>\n<document>\n" each, in install
+	 * order; CRDs (crds/) first only when o->include_crds */
+	const char *manifest;
+	size_t manifest_len;
+	/* the hooks in Helm's stored order: by kind in install order, then
+	 * as rendered. Helm runs one event's hooks by weight, then name. A
+	 * hook with an unknown event is left out, as Helm leaves it out;
+	 * test hooks stay whatever o->skip_tests says. */
+	struct chart_hook *hooks;
+	size_t nhooks;
+};
+
+/*
+ * Renders chart c as chart_render() does, but returns the manifest and
+ * the hooks apart, as helm-controller applies them. Same errors. The
+ * caller frees *out with chart_release_free(), also after an error.
+ */
+int chart_render_release(struct chart_release *out, const struct chart *c,
+    const struct chart_values *v, const struct chart_opts *o, struct err *err);
+void chart_release_free(struct chart_release *r);
 
 #endif /* FLINT_CHART_H */

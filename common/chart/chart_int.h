@@ -171,4 +171,9 @@ int manifests_emit(struct buf *out, const struct rendered *files, size_t n,
     const struct rchart *root, const struct chart_opts *o, struct arena *a,
     struct err *err);
 
+/* Helm's SortManifests into rel (whose arena gets the copies). */
+int manifests_release(struct chart_release *rel, const struct rendered *files,
+    size_t n, const struct rchart *root, const struct chart_opts *o,
+    struct arena *a, struct err *err);
+
 #endif /* FLINT_CHART_CHART_INT_H */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "core/str.h"
 
 /* Helm's InstallOrder. */
 static const char *const install_order[] = {
@@ -63,10 +64,13 @@ struct manifest {
 	const char *path;
 	const char *text; /* trimmed document */
 	size_t len;
-	const char *kind; /* "" when none */
-	int order;        /* index in install_order, or -1 */
-	size_t seq;       /* input position, for a stable sort */
-	bool test;        /* a test hook */
+	const char *kind;           /* "" when none */
+	int order;                  /* index in install_order, or -1 */
+	size_t seq;                 /* input position, for a stable sort */
+	bool test;                  /* a test hook */
+	const char *name;           /* metadata.name, "" when none */
+	const struct tmpl_map *ann; /* metadata.annotations, or NULL */
+	unsigned events;            /* enum chart_hook_event bits */
 };
 
 struct mlist {
@@ -168,8 +172,10 @@ read_head(struct manifest *m, const char **hook, struct arena *a,
 	str_field(&v, "apiVersion", &bad);
 	meta = tmpl_map_find(v.u.m, "metadata", 8);
 	if (meta != NULL && meta->kind == TMPL_MAP) {
-		str_field(meta, "name", &bad);
+		m->name = str_field(meta, "name", &bad);
 		ann = tmpl_map_find(meta->u.m, "annotations", 11);
+		if (ann != NULL && ann->kind == TMPL_MAP)
+			m->ann = ann->u.m;
 		for (size_t i = 0;
 		     ann != NULL && ann->kind == TMPL_MAP && i < ann->u.m->n;
 		     i++)
@@ -193,12 +199,13 @@ read_head(struct manifest *m, const char **hook, struct arena *a,
 	return 0;
 }
 
-/* Whether every listed hook event is known; sets *test for "test". */
+/* Whether every listed hook event is known; sets their bits in *events
+ * (enum chart_hook_event follows hook_events[], test-success is test). */
 static bool
-hook_known(const char *hook, bool *test)
+hook_known(const char *hook, unsigned *events)
 {
-	*test = false;
-	while (*hook != '\0') {
+	*events = 0;
+	for (;;) { /* strings.Split: "" and "a," hold an empty event */
 		size_t n = strcspn(hook, ","), s = 0, e = n;
 		bool known = false;
 
@@ -211,13 +218,14 @@ hook_known(const char *hook, bool *test)
 			if (strlen(hook_events[k]) == e - s &&
 			    strncasecmp(hook + s, hook_events[k], e - s) == 0) {
 				known = true;
-				*test = *test || k >= 8;
+				*events |= 1U << (k < 8 ? k : 8);
 			}
 		if (!known)
 			return false;
-		hook += n + (hook[n] == ',');
+		if (hook[n] == '\0')
+			return true;
+		hook += n + 1;
 	}
-	return true;
 }
 
 static int
@@ -253,8 +261,10 @@ add_doc(struct mlist *gen, struct mlist *hooks, struct manifest *m,
 	m->order = kind_order(m->kind);
 	if (hook == NULL)
 		mlist_add(gen, m);
-	else if (hook_known(hook, &m->test))
+	else if (hook_known(hook, &m->events)) {
+		m->test = (m->events & CHART_HOOK_TEST) != 0;
 		mlist_add(hooks, m);
+	}
 	return 0;
 }
 
@@ -270,7 +280,8 @@ split_file(struct mlist *gen, struct mlist *hooks, const struct rendered *f,
 	p += start;
 	n -= start;
 	while (i <= n) {
-		struct manifest m = { f->name, NULL, 0, "", -1, 0, false };
+		struct manifest m = { f->name, NULL, 0, "", -1, 0, false, "",
+			NULL, 0 };
 		size_t ds = i, de;
 
 		if (!next_sep(p, n, i, &s, &e))
@@ -356,33 +367,54 @@ emit(struct buf *b, const struct manifest *m)
 	buf_putc(b, '\n');
 }
 
-int
-manifests_emit(struct buf *out, const struct rendered *files, size_t n,
-    const struct rchart *root, const struct chart_opts *o, struct arena *a,
-    struct err *err)
+/* Helm's SortManifests: each file (by path) split into documents, the
+ * objects and the hooks apart, each list in install order. */
+static int
+manifests_sort(struct mlist *gen, struct mlist *hooks,
+    const struct rendered *files, size_t n, struct arena *a, struct err *err)
 {
 	struct rendered *sorted = xcalloc(n + 1, sizeof(*sorted));
-	struct mlist gen = { 0 }, hooks = { 0 };
-	struct buf body;
-	size_t s, e;
-	int rv = -1;
+	int rv = 0;
 
 	if (n > 0) {
 		memcpy(sorted, files, n * sizeof(*files));
 		qsort(sorted, n, sizeof(*sorted), path_cmp);
 	}
-	for (size_t i = 0; i < n; i++)
-		if (split_file(&gen, &hooks, &sorted[i], a, err) == -1)
-			goto out;
-	if (gen.n > 1)
-		qsort(gen.m, gen.n, sizeof(*gen.m), by_kind);
-	if (hooks.n > 1)
-		qsort(hooks.m, hooks.n, sizeof(*hooks.m), by_kind);
-	buf_init(&body, out->max);
+	for (size_t i = 0; i < n && rv == 0; i++)
+		rv = split_file(gen, hooks, &sorted[i], a, err);
+	free(sorted);
+	if (rv == 0 && gen->n > 1)
+		qsort(gen->m, gen->n, sizeof(*gen->m), by_kind);
+	if (rv == 0 && hooks->n > 1)
+		qsort(hooks->m, hooks->n, sizeof(*hooks->m), by_kind);
+	return rv;
+}
+
+/* release.Manifest: CRDs first when asked, then every object. */
+static void
+manifest_text(struct buf *body, const struct mlist *gen,
+    const struct rchart *root, const struct chart_opts *o)
+{
 	if (o->include_crds)
-		emit_crds(&body, root, root->name);
-	for (size_t i = 0; i < gen.n; i++)
-		emit(&body, &gen.m[i]);
+		emit_crds(body, root, root->name);
+	for (size_t i = 0; i < gen->n; i++)
+		emit(body, &gen->m[i]);
+}
+
+int
+manifests_emit(struct buf *out, const struct rendered *files, size_t n,
+    const struct rchart *root, const struct chart_opts *o, struct arena *a,
+    struct err *err)
+{
+	struct mlist gen = { 0 }, hooks = { 0 };
+	struct buf body;
+	size_t s, e;
+	int rv = -1;
+
+	if (manifests_sort(&gen, &hooks, files, n, a, err) == -1)
+		goto out;
+	buf_init(&body, out->max);
+	manifest_text(&body, &gen, root, o);
 	/* strings.TrimSpace(rel.Manifest), then a newline */
 	for (s = 0; s < body.len && is_space(body.data[s]); s++)
 		;
@@ -396,7 +428,96 @@ manifests_emit(struct buf *out, const struct rendered *files, size_t n,
 			emit(out, &hooks.m[i]);
 	rv = buf_check(out, err);
 out:
-	free(sorted);
+	free(gen.m);
+	free(hooks.m);
+	return rv;
+}
+
+/* The annotation key of m as a string, or NULL. */
+static const char *
+annotation(const struct manifest *m, const char *key)
+{
+	const struct tmpl_val *v = m->ann == NULL
+	    ? NULL
+	    : tmpl_map_find(m->ann, key, strlen(key));
+
+	return v != NULL && v->kind == TMPL_STR ? v->u.s.p : NULL;
+}
+
+/* calculateHookWeight: strconv.Atoi, 0 when it fails. */
+static int64_t
+hook_weight(const char *s)
+{
+	struct err err = ERR_INIT;
+	size_t sign = s != NULL && (s[0] == '+' || s[0] == '-');
+	int64_t w;
+
+	if (s == NULL || s[sign] == '\0' ||
+	    strspn(s + sign, "0123456789") != strlen(s + sign) ||
+	    str_to_i64(&w, s, &err) == -1)
+		return 0;
+	return w;
+}
+
+/* helm.sh/hook-delete-policy: comma-separated, trimmed, lower-cased. */
+static unsigned
+hook_policies(const char *s)
+{
+	static const char *const names[] = { "before-hook-creation",
+		"hook-succeeded", "hook-failed" };
+	unsigned bits = 0;
+
+	while (s != NULL) {
+		size_t n = strcspn(s, ","), b = 0, e = n;
+
+		trim_span(s, &b, &e);
+		for (size_t k = 0; k < sizeof(names) / sizeof(*names); k++)
+			if (strlen(names[k]) == e - b &&
+			    strncasecmp(s + b, names[k], e - b) == 0)
+				bits |= 1U << k;
+		s = s[n] == ',' ? s + n + 1 : NULL;
+	}
+	return bits;
+}
+
+static void
+hook_fill(struct chart_hook *h, const struct manifest *m, struct arena *a)
+{
+	h->name = arena_strdup(a, m->name);
+	h->kind = arena_strdup(a, m->kind);
+	h->path = arena_strdup(a, m->path);
+	h->manifest = arena_strndup(a, m->text, m->len);
+	h->manifest_len = m->len;
+	h->events = m->events;
+	h->weight = hook_weight(annotation(m, "helm.sh/hook-weight"));
+	h->delete_policies = hook_policies(
+	    annotation(m, "helm.sh/hook-delete-policy"));
+}
+
+int
+manifests_release(struct chart_release *rel, const struct rendered *files,
+    size_t n, const struct rchart *root, const struct chart_opts *o,
+    struct arena *a, struct err *err)
+{
+	struct mlist gen = { 0 }, hooks = { 0 };
+	struct buf body;
+	int rv = -1;
+
+	if (manifests_sort(&gen, &hooks, files, n, a, err) == -1)
+		goto out;
+	buf_init(&body, BUF_MAX_DEFAULT);
+	manifest_text(&body, &gen, root, o);
+	rv = buf_check(&body, err);
+	rel->manifest = arena_strndup(rel->arena,
+	    body.data != NULL ? body.data : "", body.len);
+	rel->manifest_len = body.len;
+	buf_release(&body);
+	rel->hooks = arena_calloc(rel->arena, hooks.n + 1, sizeof(*rel->hooks));
+	for (size_t i = 0; i < hooks.n && rv == 0; i++)
+		if (!(o->skip_tests && hooks.m[i].test))
+			hook_fill(&rel->hooks[rel->nhooks++], &hooks.m[i],
+			    rel->arena);
+out:
 	free(gen.m);
 	free(hooks.m);
 	return rv;

@@ -37,22 +37,43 @@ struct render {
 
 /* ---- user values --------------------------------------------------------- */
 
+/* Whether Helm's readFile takes path for standard input. */
+static bool
+is_stdin(const char *path)
+{
+	path += strspn(path, " \t\n\r\v\f");
+	return path[0] == '-' &&
+	    path[1 + strspn(path + 1, " \t\n\r\v\f")] == '\0';
+}
+
+/* What is left of standard input for the next "-". */
+struct stdin_left {
+	const char *p;
+	size_t n;
+};
+
+/* Reads the values file at path, or *in for "-" (then drained). */
 static int
 read_values_file(struct tmpl_val *out, struct arena *a, const char *path,
-    struct err *err)
+    struct stdin_left *in, struct err *err)
 {
-	FILE *f = fopen(path, "re");
+	FILE *f = is_stdin(path) ? NULL : fopen(path, "re");
 	struct buf b;
 	char chunk[65536];
 	size_t got;
 	int rv;
 
-	if (f == NULL)
+	if (f == NULL && !is_stdin(path))
 		return err_errno(err, errno, "open %s", path);
 	buf_init(&b, MAX_VALUES_FILE);
-	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+	while (f != NULL && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		buf_append(&b, chunk, got);
-	(void)fclose(f);
+	if (f != NULL)
+		(void)fclose(f);
+	else
+		buf_append(&b, in->p, in->n);
+	if (f == NULL)
+		in->n = 0;
 	rv = buf_check(&b, err);
 	if (rv == 0)
 		rv = tmpl_values_parse(out, b.data != NULL ? b.data : "", b.len,
@@ -78,6 +99,7 @@ user_values(struct tmpl_val *out, struct arena *a, const struct chart_values *v,
     struct err *err)
 {
 	struct tmpl_val vals = tmpl_map_new(a, 0), cur;
+	struct stdin_left in = { "", 0 };
 
 	if (v == NULL) {
 		*out = vals;
@@ -89,8 +111,10 @@ user_values(struct tmpl_val *out, struct arena *a, const struct chart_values *v,
 		if (cur.kind == TMPL_MAP)
 			vals = cur;
 	}
+	if (v->stdin_data != NULL)
+		in = (struct stdin_left){ v->stdin_data, v->stdin_len };
 	for (size_t i = 0; i < v->nfiles; i++) {
-		if (read_values_file(&cur, a, v->files[i], err) == -1)
+		if (read_values_file(&cur, a, v->files[i], &in, err) == -1)
 			return -1;
 		vals = values_merge_maps(a, &vals, &cur);
 	}
@@ -379,8 +403,10 @@ check_kube(const struct chart *c, const char *kube, struct err *err)
 	return 0;
 }
 
-int
-chart_render(struct buf *out, const struct chart *c,
+/* Renders c; the result goes to out as `helm template` prints it, or
+ * to rel with the hooks apart (one of them is NULL). */
+static int
+run(struct buf *out, struct chart_release *rel, const struct chart *c,
     const struct chart_values *v, const struct chart_opts *o, struct err *err)
 {
 	struct tmpl_set *set = tmpl_set_new();
@@ -398,7 +424,10 @@ chart_render(struct buf *out, const struct chart *c,
 	if (check_kube(c, r.kube, err) == 0 && parse_all(set, &r, err) == 0 &&
 	    execute_all(x, &r, files, &nfiles, err) == 0) {
 		nfiles = drop_notes(files, nfiles);
-		rv = manifests_emit(out, files, nfiles, r.root, o, r.a, err);
+		rv = out != NULL
+		    ? manifests_emit(out, files, nfiles, r.root, o, r.a, err)
+		    : manifests_release(rel, files, nfiles, r.root, o, r.a,
+		          err);
 	}
 	if (rv == -1 && o->render_failed != NULL)
 		*o->render_failed = true;
@@ -408,4 +437,28 @@ out:
 	tmpl_exec_free(x);
 	tmpl_set_free(set);
 	return rv;
+}
+
+int
+chart_render(struct buf *out, const struct chart *c,
+    const struct chart_values *v, const struct chart_opts *o, struct err *err)
+{
+	return run(out, NULL, c, v, o, err);
+}
+
+int
+chart_render_release(struct chart_release *out, const struct chart *c,
+    const struct chart_values *v, const struct chart_opts *o, struct err *err)
+{
+	*out = (struct chart_release){ .arena = arena_new(), .manifest = "" };
+	return run(NULL, out, c, v, o, err);
+}
+
+void
+chart_release_free(struct chart_release *r)
+{
+	if (r == NULL)
+		return;
+	arena_free(r->arena);
+	*r = (struct chart_release){ 0 };
 }

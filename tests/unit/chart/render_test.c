@@ -259,3 +259,151 @@ T_TEST(test_bad_charts_are_refused)
 	got = render(no_kube, 1, NULL, &opts, &err);
 	T_TRUE(got == NULL && strstr(err.msg, "chart requires kubeVersion"));
 }
+
+/* Like render(), into *rel with the hooks apart; 0 or -1. */
+static int
+render_release(struct chart_release *rel, const struct file *files, size_t n,
+    const struct chart_opts *o, struct err *err)
+{
+	char *dir = write_chart(files, n);
+	struct chart *c = NULL;
+	int rv = -1;
+
+	*rel = (struct chart_release){ 0 };
+	if (dir == NULL)
+		err_set(err, ERR_IO, "mkdtemp failed");
+	else if (chart_load_dir(&c, dir, NULL, err) == 0)
+		rv = chart_render_release(rel, c, NULL, o, err);
+	chart_free(c);
+	if (dir != NULL)
+		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(dir);
+	return rv;
+}
+
+#define HOOK(kind, name, events, weight, policy)               \
+	"---\nkind: " kind "\nmetadata:\n  name: " name        \
+	"\n  annotations:\n    helm.sh/hook: \"" events "\"\n" \
+	"    helm.sh/hook-weight: \"" weight "\"\n"            \
+	"    helm.sh/hook-delete-policy: \"" policy "\"\n"
+
+/* Helm's SortManifests as helm template showed it for the same chart:
+ * objects apart, hooks by kind then as rendered, events with unknown or
+ * empty parts dropped, weights by strconv.Atoi. */
+T_TEST(test_release_sets_hooks_apart_with_events_weights_policies)
+{
+	static const struct file files[] = {
+		{ "Chart.yaml", CHART_YAML },
+		{ "templates/a.yaml",
+		    HOOK("Job", "j", "pre-install,post-upgrade", "-5",
+		        "before-hook-creation,Hook-Succeeded") HOOK("ConfigMap",
+		        "c", "pre-install", "10", "") HOOK("Pod", "t",
+		        " Test-Success ", " 3", "bogus") HOOK("Secret", "u",
+		        "pre-install,", "1", "") HOOK("Secret", "e", "", "1",
+		        "") HOOK("Job", "d", " PRE-DELETE , post-delete ", "+2",
+		        " hook-failed , hook-succeeded ") "---\nkind: Service\nmetadata:\n"
+		                                          "  name: s\n" },
+	};
+	struct err err = ERR_INIT;
+	struct chart_release rel;
+	const struct chart_hook *h = NULL;
+
+	T_OK(render_release(&rel, files, 2, &opts, &err), &err);
+	T_STREQ(rel.manifest,
+	    "---\n# Source: t/templates/a.yaml\nkind: Service\nmetadata:\n"
+	    "  name: s\n");
+	T_EQ(rel.manifest_len, strlen(rel.manifest));
+	T_EQ(rel.nhooks, 4);
+	if (rel.nhooks == 4)
+		h = rel.hooks;
+	if (h != NULL) {
+		T_STREQ(h[0].name, "c");
+		T_STREQ(h[0].kind, "ConfigMap");
+		T_STREQ(h[0].path, "t/templates/a.yaml");
+		T_EQ(h[0].events, CHART_HOOK_PRE_INSTALL);
+		T_EQ(h[0].weight, 10);
+		T_EQ(h[0].delete_policies, 0);
+		T_STREQ(h[1].name, "t");
+		T_EQ(h[1].events, CHART_HOOK_TEST);
+		T_EQ(h[1].weight, 0);
+		T_EQ(h[1].delete_policies, 0);
+		T_STREQ(h[2].name, "j");
+		T_EQ(h[2].events,
+		    CHART_HOOK_PRE_INSTALL | CHART_HOOK_POST_UPGRADE);
+		T_EQ(h[2].weight, -5);
+		T_EQ(h[2].delete_policies,
+		    CHART_HOOK_DELETE_BEFORE_CREATION |
+		        CHART_HOOK_DELETE_SUCCEEDED);
+		T_TRUE(strncmp(h[2].manifest, "kind: Job\nmetadata:\n  name: j",
+		           29) == 0);
+		T_EQ(h[2].manifest_len, strlen(h[2].manifest));
+		T_STREQ(h[3].name, "d");
+		T_EQ(h[3].events,
+		    CHART_HOOK_PRE_DELETE | CHART_HOOK_POST_DELETE);
+		T_EQ(h[3].weight, 2);
+		T_EQ(h[3].delete_policies,
+		    CHART_HOOK_DELETE_FAILED | CHART_HOOK_DELETE_SUCCEEDED);
+	}
+	chart_release_free(&rel);
+}
+
+T_TEST(test_release_skips_test_hooks_when_asked)
+{
+	static const struct file files[] = {
+		{ "Chart.yaml", CHART_YAML },
+		{ "templates/a.yaml",
+		    HOOK("Pod", "t", "test", "0", "")
+		        HOOK("Job", "j", "post-install", "0", "") },
+	};
+	struct chart_opts o = opts;
+	struct err err = ERR_INIT;
+	struct chart_release rel;
+
+	o.skip_tests = true;
+	T_OK(render_release(&rel, files, 2, &o, &err), &err);
+	T_STREQ(rel.manifest, "");
+	T_EQ(rel.nhooks, 1);
+	T_STREQ(rel.nhooks == 1 ? rel.hooks[0].name : "", "j");
+	chart_release_free(&rel);
+}
+
+T_TEST(test_release_errors_like_render)
+{
+	static const struct file files[] = {
+		{ "Chart.yaml", CHART_YAML },
+		{ "templates/a.yaml", "{{ fail \"no\" }}" },
+	};
+	struct err err = ERR_INIT;
+	struct chart_release rel;
+
+	T_EQ(render_release(&rel, files, 2, &opts, &err), -1);
+	T_EQ(err.code, ERR_INVALID);
+	T_STREQ(err.msg, "execution error at (t/templates/a.yaml:1:3): no");
+	chart_release_free(&rel);
+}
+
+/* "-f -" reads standard input once: a second "-" reads it drained. */
+T_TEST(test_values_file_dash_reads_stdin_once)
+{
+	static const struct file files[] = {
+		{ "Chart.yaml", CHART_YAML },
+		{ "values.yaml", "a: default\nb: default\n" },
+		{ "templates/a.yaml",
+		    "a: {{ .Values.a }}\nb: {{ .Values.b }}\n" },
+	};
+	static const char *const dash[] = { " - ", "-" };
+	static const char in[] = "a: stdin\nb: stdin\n";
+	struct chart_values v = { .files = dash,
+		.nfiles = 2,
+		.stdin_data = in,
+		.stdin_len = sizeof(in) - 1 };
+	struct err err = ERR_INIT;
+	char *got = render(files, 3, &v, &opts, &err);
+
+	T_STREQ(got, "---\n# Source: t/templates/a.yaml\na: stdin\nb: stdin\n");
+	free(got);
+	v.stdin_len = 5; /* "a: st" then junk would fail: check it is read */
+	got = render(files, 3, &v, &opts, &err);
+	T_STREQ(got, "---\n# Source: t/templates/a.yaml\na: st\nb: default\n");
+	free(got);
+}
