@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# N Kustomizations (each 3 ConfigMaps, wait: true) to all Ready on the
-# local control plane, timed from the moment they are created; the
-# controller is already running with its caches synced. Prints wall time
-# and the controller's peak RSS (VmHWM) per run.
-#
-# The artifact is served the way source-controller serves it (a .tar.gz
-# over HTTP, status.artifact patched on a GitRepository), so only
-# kustomize-controller is measured.
+# kustomize-controller on the local control plane (issue 7, Measured):
+#  (a) N Kustomizations (each 3 ConfigMaps, wait: true) to all Ready,
+#      timed from the moment they are created; the controller is already
+#      running with its caches synced. Prints wall time, the controller's
+#      CPU time and peak RSS (VmHWM), and the load average. The artifact
+#      is served the way source-controller serves it (a .tar.gz over
+#      HTTP, status.artifact patched on a GitRepository), so only
+#      kustomize-controller is measured.
+#  (b) commit -> applied latency over ROUNDS commits, with a real git
+#      server and source-controller (see latency() below).
 #
 # Uses the cluster in $FLINT_CLUSTER_DIR when it is up, else starts one and
-# stops it afterwards. Knobs [defaults]: N ["100 500"], REPS [1],
-# BUILD [build/release], CTL_FLAGS [""] (e.g. "--kube-api-qps=-1").
+# stops it afterwards. Knobs [defaults]: N ["100 500"; 0 skips (a)],
+# REPS [1], ROUNDS [50; 0 skips (b)], BUILD [build/release], CTL_FLAGS
+# [""] (e.g. "--kube-api-qps=-1"). Needs the release build of
+# kustomize-controller, source-controller and kc_latency.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${BUILD:-$root/build/release}
@@ -19,12 +23,14 @@ export FLINT_CLUSTER_DIR=${FLINT_CLUSTER_DIR:-/tmp/flint-bench-cluster}
 export KUBECONFIG=$FLINT_CLUSTER_DIR/kubeconfig
 cluster=$root/tests/harness/cluster
 T=$(mktemp -d /tmp/flint-kc-bench.XXXXXX)
-started= http_pid= ctl_pid=
+started= http_pid= ctl_pid= src_pid=
 
 log() { echo "bench/kustomize-controller: $*" >&2; }
 cleanup() {
 	[ -n "$ctl_pid" ] && kill "$ctl_pid" 2>/dev/null || true
 	[ -n "$http_pid" ] && kill "$http_pid" 2>/dev/null || true
+	[ -n "$src_pid" ] && kill "$src_pid" 2>/dev/null || true
+	"$root/tests/integration/git/servers.sh" stop "$T/git" >/dev/null 2>&1 || true
 	[ -n "$started" ] && "$cluster" down >/dev/null 2>&1 || true
 	[ -n "${KEEP:-}" ] && echo "kept $T" >&2 || rm -rf "$T"
 }
@@ -35,10 +41,7 @@ if ! "$cluster" status >/dev/null 2>&1; then
 	"$cluster" up >&2
 	started=1
 fi
-for f in source.toolkit.fluxcd.io_gitrepositories.yaml source.toolkit.fluxcd.io_ocirepositories.yaml \
-    source.toolkit.fluxcd.io_buckets.yaml kustomize.toolkit.fluxcd.io_kustomizations.yaml; do
-	kubectl apply --server-side --force-conflicts -f "$root/manifests/crds/$f" >/dev/null
-done
+kubectl apply --server-side --force-conflicts -k "$root/manifests/crds" >/dev/null
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$T/www"
@@ -55,8 +58,57 @@ for i in $(seq 1 "$max"); do
 		    "$i" "$j" "$j" >"$T/src/app-$i/cm-$j.yaml"
 	done
 done
+mkdir -p "$T/src"
 tar -C "$T/src" -czf "$T/www/a.tar.gz" .
 digest=sha256:$(sha256sum "$T/www/a.tar.gz" | cut -d' ' -f1)
+
+# (b) commit -> applied latency: a real git server, source-controller and
+# kustomize-controller on the bus; kc_latency pushes a commit, sends a
+# ReconcileRequest as a push webhook would, and watches the ConfigMap.
+latency() {
+	local rounds=$1 ns=kc-bench-latency-$RANDOM sport git=$T/git w=$T/lw
+	mkdir -p "$git"
+	chmod 755 "$T" # nginx's workers reach the git backend's socket
+	"$root/tests/integration/git/servers.sh" start "$git" >/dev/null
+	http_url=$(sed -n 's/^HTTP_URL=//p' "$git/env")
+	export GIT_AUTHOR_NAME=b GIT_AUTHOR_EMAIL=b@example.com
+	export GIT_COMMITTER_NAME=b GIT_COMMITTER_EMAIL=b@example.com
+	git init -q -b main "$w"
+	mkdir -p "$w/deploy"
+	printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: stamp}\ndata: {value: "0"}\n' >"$w/deploy/cm.yaml"
+	git -C "$w" add -A && git -C "$w" commit -q -m init
+	git init -q --bare -b main "$git/repos/live.git"
+	git -C "$git/repos/live.git" config http.receivepack true
+	git -C "$w" push -q "$http_url/git/live.git" main
+	kubectl create ns "$ns" >/dev/null
+	sport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	"$build/source-controller/source-controller" --kubeconfig "$KUBECONFIG" \
+	    --storage-path "$T/storage" --storage-addr "127.0.0.1:$sport" \
+	    --storage-adv-addr "127.0.0.1:$sport" --bus-artifacts "ipc://$T/a.sock" \
+	    --bus-reconcile "ipc://$T/r.sock" --watch-label-selector "bench=$ns" \
+	    --log-level error 2>"$T/src.log" &
+	src_pid=$!
+	# shellcheck disable=SC2086
+	"$ctl" --kubeconfig "$KUBECONFIG" --bus-artifacts "ipc://$T/a.sock" --bus-events= \
+	    --watch-label-selector "bench=$ns" --log-level error ${CTL_FLAGS:-} 2>"$T/ctl.log" &
+	ctl_pid=$!
+	kubectl -n "$ns" apply -f - >/dev/null <<EOF
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: live, labels: {bench: $ns}}
+spec: {url: "$http_url/git/live.git", interval: 1h, ref: {branch: main}}
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: live, labels: {bench: $ns}}
+spec: {interval: 1h, prune: true, path: ./deploy, targetNamespace: $ns, sourceRef: {kind: GitRepository, name: live}}
+EOF
+	kubectl -n "$ns" wait --for=condition=Ready --timeout=120s kustomization/live >/dev/null
+	"$build/bench/kustomize-controller/kc_latency" "$KUBECONFIG" "ipc://$T/r.sock" "$ns" live stamp \
+	    "$rounds" "set -e; cd $w; v=\$(date +%s%N); sed -i \"s/value: .*}/value: \\\"\$v\\\"}/\" deploy/cm.yaml;
+git commit -q -am bench; git push -q $http_url/git/live.git main; echo \$v" | tail -1
+	kubectl delete ns "$ns" --wait=false >/dev/null
+}
 
 ready_count() {
 	kubectl -n "$1" get kustomizations -o \
@@ -99,5 +151,7 @@ EOF
 }
 
 for n in ${N:-100 500}; do
+	[ "$n" -gt 0 ] || continue
 	for rep in $(seq 1 "${REPS:-1}"); do run_once "$n" "$rep"; done
 done
+[ "${ROUNDS:-50}" -gt 0 ] && latency "${ROUNDS:-50}"

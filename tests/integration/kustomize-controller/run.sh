@@ -52,12 +52,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 # ---- plumbing ---------------------------------------------------------------
 
 crds() {
-	local f
-	for f in source.toolkit.fluxcd.io_gitrepositories.yaml \
-	    source.toolkit.fluxcd.io_ocirepositories.yaml source.toolkit.fluxcd.io_buckets.yaml \
-	    kustomize.toolkit.fluxcd.io_kustomizations.yaml; do
-		kubectl apply --server-side --force-conflicts -f "$root/manifests/crds/$f" >/dev/null
-	done
+	kubectl apply --server-side --force-conflicts -k "$root/manifests/crds" >/dev/null
 	kubectl wait --for condition=established --timeout=60s \
 	    crd/gitrepositories.source.toolkit.fluxcd.io \
 	    crd/kustomizations.kustomize.toolkit.fluxcd.io >/dev/null
