@@ -350,6 +350,55 @@ server_accept(struct source_server *s)
 	}
 }
 
+/* Fills pfd with the wake-up pipe, the listener and every open
+ * connection (idx maps entries to slots); returns the count. */
+static nfds_t
+poll_fill(struct source_server *s, struct pollfd *pfd, int *idx)
+{
+	nfds_t n = 2;
+
+	pfd[0] = (struct pollfd){ .fd = s->wake[0], .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
+	for (int i = 0; i < SERVER_MAX_CONNS; i++) {
+		const struct conn *c = &s->conns[i];
+
+		if (c->state == CONN_FREE)
+			continue;
+		/* only a response being sent waits to write */
+		pfd[n].fd = c->fd;
+		pfd[n].events = c->state == CONN_SEND ? POLLOUT : POLLIN;
+		idx[n++] = i;
+	}
+	return n;
+}
+
+static void
+conn_ready(struct source_server *s, struct conn *c, short revents)
+{
+	if (revents & (POLLERR | POLLNVAL))
+		conn_close(c);
+	else if (revents == 0)
+		return;
+	else if (c->state == CONN_HEAD)
+		conn_read(s, c);
+	else if (c->state == CONN_SEND)
+		conn_write(c);
+	else if (c->state == CONN_DRAIN)
+		conn_drain(c);
+}
+
+/* Closes the connections past their deadline. */
+static void
+conns_expire(struct source_server *s)
+{
+	int64_t now = now_ms();
+
+	for (int i = 0; i < SERVER_MAX_CONNS; i++)
+		if (s->conns[i].state != CONN_FREE &&
+		    now > s->conns[i].deadline_ms)
+			conn_close(&s->conns[i]);
+}
+
 static void *
 server_loop(void *arg)
 {
@@ -358,44 +407,17 @@ server_loop(void *arg)
 	int idx[SERVER_MAX_CONNS + 2];
 
 	for (;;) {
-		nfds_t n = 2;
-		int64_t now;
+		nfds_t n = poll_fill(s, pfd, idx);
 
-		pfd[0] = (struct pollfd){ .fd = s->wake[0], .events = POLLIN };
-		pfd[1] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
-		for (int i = 0; i < SERVER_MAX_CONNS; i++) {
-			struct conn *c = &s->conns[i];
-
-			if (c->state == CONN_FREE)
-				continue;
-			pfd[n].fd = c->fd;
-			pfd[n].events = c->state == CONN_HEAD ? POLLIN
-			                                      : POLLOUT;
-			idx[n++] = i;
-		}
 		if (poll(pfd, n, 1000) == -1 && errno != EINTR)
 			break;
 		if (pfd[0].revents != 0)
 			break;
-		for (nfds_t i = 2; i < n; i++) {
-			struct conn *c = &s->conns[idx[i]];
-
-			if (pfd[i].revents & (POLLERR | POLLNVAL))
-				conn_close(c);
-			else if (c->state == CONN_HEAD && pfd[i].revents)
-				conn_read(s, c);
-			else if (c->state == CONN_SEND && pfd[i].revents)
-				conn_write(c);
-			else if (c->state == CONN_DRAIN && pfd[i].revents)
-				conn_drain(c);
-		}
+		for (nfds_t i = 2; i < n; i++)
+			conn_ready(s, &s->conns[idx[i]], pfd[i].revents);
 		if (pfd[1].revents & POLLIN)
 			server_accept(s);
-		now = now_ms();
-		for (int i = 0; i < SERVER_MAX_CONNS; i++)
-			if (s->conns[i].state != CONN_FREE &&
-			    now > s->conns[i].deadline_ms)
-				conn_close(&s->conns[i]);
+		conns_expire(s);
 	}
 	return NULL;
 }

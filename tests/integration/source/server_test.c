@@ -4,10 +4,12 @@
  * methods, "..", directories, symlinks leaving the root and over-long
  * heads are refused; slow clients do not block others.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -176,6 +178,39 @@ T_TEST(test_server_survives_hostile_clients)
 	for (int i = 0; i < 8; i++)
 		if (idle[i] != -1)
 			close(idle[i]);
+	free(big);
+	fx_end(&f);
+}
+
+/* An error answered before the request was read whole: the server
+ * reads the rest, so the client sees the answer and then a clean end
+ * of stream rather than a connection reset. */
+T_TEST(test_server_drains_after_an_early_error)
+{
+	struct fx f;
+	char *big = xmalloc(20000);
+	char got[1024];
+	ssize_t n, total = 0;
+	int fd, last_errno = 0;
+
+	if (!fx_start(&f))
+		return;
+	memcpy(big, "GET /a/b.txt HTTP/1.1\r\nX: ", 26);
+	memset(big + 26, 'x', 20000 - 26);
+	fd = http_dial(f.port);
+	T_TRUE(fd != -1);
+	T_EQ(write(fd, big, 20000), 20000);
+	T_EQ(shutdown(fd, SHUT_WR), 0);
+	while (
+	    (n = recv(fd, got + total, sizeof(got) - 1 - (size_t)total, 0)) > 0)
+		total += n;
+	if (n == -1)
+		last_errno = errno;
+	got[total] = '\0';
+	T_TRUE(strncmp(got, "HTTP/1.1 431 ", 13) == 0);
+	T_EQ(n, 0);
+	T_EQ(last_errno, 0);
+	close(fd);
 	free(big);
 	fx_end(&f);
 }
