@@ -14,9 +14,10 @@
 #include "core/mem.h"
 #include "core/str.h"
 
-#define DELETE_POLL_MS 100
-#define CRD_POLL_MS    50
-#define APPLY_WORKERS  4 /* Flux's --concurrent-ssa */
+#define DELETE_POLL_MS  100
+#define CRD_POLL_MS     50
+#define RESOLVE_POLL_MS 250 /* past discovery's 1 s negative cache */
+#define APPLY_WORKERS   4   /* Flux's --concurrent-ssa */
 
 /* One object of the set, ready to apply. */
 struct item {
@@ -38,6 +39,7 @@ struct ctx {
 	const char *manager, *group;
 	int64_t wait_ms;
 	unsigned workers;
+	bool crds; /* the set holds CRDs: new kinds may map late */
 };
 
 int
@@ -491,6 +493,7 @@ crds_wait(const struct ctx *c, const struct item *items, size_t n,
 static void
 ctx_init(struct ctx *c, struct k8s *k, const struct apply_opts *opts)
 {
+	memset(c, 0, sizeof(*c));
 	c->k = k;
 	c->opts = opts;
 	c->manager = opts->field_manager != NULL ? opts->field_manager
@@ -500,6 +503,27 @@ ctx_init(struct ctx *c, struct k8s *k, const struct apply_opts *opts)
 	c->wait_ms = opts->wait_timeout_ms > 0 ? opts->wait_timeout_ms
 	                                       : APPLY_DEFAULT_WAIT_MS;
 	c->workers = APPLY_WORKERS;
+}
+
+/*
+ * Resolves it; when the set brought CRDs, a kind that does not map yet
+ * is asked for again until wait_ms: the API server may answer discovery
+ * without a new group for a moment after its CRD is Established.
+ */
+static int
+resolve_retry(struct item *it, struct arena *a, const struct ctx *c,
+    struct err *err)
+{
+	int64_t deadline = apply_now_ms() + c->wait_ms;
+
+	while (item_resolve(it, a, c->k, err) == -1) {
+		if (!c->crds || err->code != ERR_NOTFOUND ||
+		    apply_now_ms() > deadline)
+			return -1;
+		err_reset(err);
+		apply_sleep_ms(RESOLVE_POLL_MS);
+	}
+	return 0;
 }
 
 /* The first failure among items, in apply order. */
@@ -526,7 +550,7 @@ stage_apply(struct apply_result *r, const struct ctx *c, struct item *items,
     size_t n, struct arena *a, struct err *err)
 {
 	for (size_t i = 0; i < n; i++)
-		if (item_resolve(&items[i], a, c->k, err) == -1)
+		if (resolve_retry(&items[i], a, c, err) == -1)
 			return -1;
 	stage_run(c, plan_one, items, n);
 	if (stage_check(items, n, err) == -1)
@@ -580,6 +604,9 @@ apply_set(struct apply_result **out, struct k8s *k, const struct doc *objects,
 		if (item_make(&items[m++], a, root, i, &c, err) == -1)
 			goto out;
 	}
+	for (size_t i = 0; i < m; i++)
+		c.crds = c.crds ||
+		    strcmp(items[i].kind, "CustomResourceDefinition") == 0;
 	qsort(items, m, sizeof(*items), item_cmp);
 	if (apply_items(r, &c, items, m, a, err) == -1)
 		goto out;
