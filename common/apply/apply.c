@@ -508,7 +508,8 @@ ctx_init(struct ctx *c, struct k8s *k, const struct apply_opts *opts)
 /*
  * Resolves it; when the set brought CRDs, a kind that does not map yet
  * is asked for again until wait_ms: the API server may answer discovery
- * without a new group for a moment after its CRD is Established.
+ * without a new group for a moment after its CRD is Established. A dry
+ * run creates no CRD, so it does not wait.
  */
 static int
 resolve_retry(struct item *it, struct arena *a, const struct ctx *c,
@@ -517,7 +518,7 @@ resolve_retry(struct item *it, struct arena *a, const struct ctx *c,
 	int64_t deadline = apply_now_ms() + c->wait_ms;
 
 	while (item_resolve(it, a, c->k, err) == -1) {
-		if (!c->crds || err->code != ERR_NOTFOUND ||
+		if (!c->crds || c->opts->dry_run || err->code != ERR_NOTFOUND ||
 		    apply_now_ms() > deadline)
 			return -1;
 		err_reset(err);
