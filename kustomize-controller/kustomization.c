@@ -292,13 +292,27 @@ requeue(struct run *run, const struct err *err, struct result res)
 	return result_retry_after(run->spec.retry_ms);
 }
 
+/* Ready's status and message, to tell whether a reconcile has news. */
+static const char *
+ready_summary(struct reconciler *r)
+{
+	const struct doc_node *ready = status_find_condition(reconciler_status(
+	                                                         r),
+	    "Ready");
+	const char *st = doc_str(doc_map_get(ready, "status"));
+	const char *msg = doc_str(doc_map_get(ready, "message"));
+
+	return arena_printf(reconciler_arena(r), "%s/%s", st != NULL ? st : "",
+	    msg != NULL ? msg : "");
+}
+
 struct result
 kc_reconcile(struct reconciler *r, const struct object *obj)
 {
 	struct run run = { .r = r, .kc = reconciler_arg(r), .obj = obj };
 	struct err err = ERR_INIT;
+	const char *msg = NULL, *ready_before;
 	struct result res;
-	const char *msg = NULL;
 
 	if (kc_spec_decode(&run.spec, obj->node, &err) == 0 && run.spec.suspend)
 		return result_suspended();
@@ -306,12 +320,17 @@ kc_reconcile(struct reconciler *r, const struct object *obj)
 		msg = arena_printf(reconciler_arena(r), "Applied revision: %s",
 		    run.art.revision);
 	healthy_mark(&run, &err);
+	ready_before = ready_summary(r);
 	res = reconciler_finish(r, &err, CTRL_REASON_RECONCILIATION_SUCCEEDED,
 	    msg, run.art.revision);
-	kc_msg_event(run.kc, obj, err.code == ERR_OK ? "info" : "error",
-	    err.code == ERR_OK ? CTRL_REASON_RECONCILIATION_SUCCEEDED
-	                       : (err.reason != NULL ? err.reason : "Failed"),
-	    err.code == ERR_OK ? msg : err.msg, run.art.revision);
+	/* Like the Kubernetes Event: only news, not every interval's
+	 * unchanged outcome. */
+	if (strcmp(ready_before, ready_summary(r)) != 0)
+		kc_msg_event(run.kc, obj, err.code == ERR_OK ? "info" : "error",
+		    err.code == ERR_OK
+		        ? CTRL_REASON_RECONCILIATION_SUCCEEDED
+		        : (err.reason != NULL ? err.reason : "Failed"),
+		    err.code == ERR_OK ? msg : err.msg, run.art.revision);
 	res = requeue(&run, &err, res);
 	run_release(&run);
 	return res;

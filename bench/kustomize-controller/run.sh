@@ -90,7 +90,7 @@ latency() {
 	src_pid=$!
 	# shellcheck disable=SC2086
 	"$ctl" --kubeconfig "$KUBECONFIG" --bus-artifacts "ipc://$T/a.sock" --bus-events= \
-	    --watch-label-selector "bench=$ns" --log-level error ${CTL_FLAGS:-} 2>"$T/ctl.log" &
+	    --watch-label-selector "bench=$ns" --log-level ${CTL_LOG:-error} ${CTL_FLAGS:-} 2>"$T/ctl.log" &
 	ctl_pid=$!
 	kubectl -n "$ns" apply -f - >/dev/null <<EOF
 apiVersion: source.toolkit.fluxcd.io/v1

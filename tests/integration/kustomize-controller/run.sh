@@ -17,7 +17,7 @@ export KUBECONFIG=$FLINT_CLUSTER_DIR/kubeconfig
 T=$(mktemp -d "${TMPDIR:-/tmp}/flint-kc-it-XXXXXX")
 ns=kc-$(echo "$case" | tr _ -)-$(basename "$T" | tail -c 7 | tr A-Z a-z)
 run_id=$(basename "$T" | tail -c 7 | tr A-Z a-z)
-ctl_pid= http_pid= src_pid= git_dir=
+ctl_pid= http_pid= src_pid= git_dir= ev_pid=
 
 cleanup() {
 	local rc=$? ctl_rc=0
@@ -31,6 +31,7 @@ cleanup() {
 		fi
 	fi
 	[ -n "$http_pid" ] && kill "$http_pid" 2>/dev/null || true
+	[ -n "$ev_pid" ] && kill "$ev_pid" 2>/dev/null || true
 	if [ -n "$src_pid" ]; then
 		kill "$src_pid" 2>/dev/null || true
 		wait "$src_pid" 2>/dev/null || true
@@ -381,6 +382,27 @@ case_kill_restart() {
 	for i in $(seq 1 60); do cm_exists "cm-$i" || fail "cm-$i missing"; done
 	[ "$(jp kustomization/app '{.status.inventory.entries[*].id}' | wc -w)" = 60 ] ||
 	    fail "inventory: $(jp kustomization/app '{.status.inventory.entries[*].id}' | wc -w) entries"
+}
+
+# Events reach notification-controller's bus address (kc_events listens
+# there): success and failure, with Flux's reasons and the revision.
+case_events_on_bus() {
+	local rc=0
+	[ -n "${KC_EVENTS:-}" ] || fail "KC_EVENTS not set"
+	"$KC_EVENTS" "ipc://$T/events.sock" 150 >"$T/events.txt" 2>&1 &
+	ev_pid=$!
+	cm_file "$T/src" one v1
+	publish "$T/src" "main@sha1:1111111111111111111111111111111111111111"
+	controller --bus-events "ipc://$T/events.sock"
+	ks app "path: ./"
+	wait_for "success event" grep -q "^info ReconciliationSucceeded Kustomization/$ns/app main@sha1:1111111111111111111111111111111111111111 Applied revision: main@sha1:1111111111111111111111111111111111111111$" "$T/events.txt"
+	printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [broken\n' >"$T/src/bad.yaml"
+	publish "$T/src" "main@sha1:2222222222222222222222222222222222222222"
+	wait_for "failure event" grep -q "^error BuildFailed Kustomization/$ns/app main@sha1:2222222222222222222222222222222222222222 " "$T/events.txt"
+	kill -TERM "$ev_pid"
+	wait "$ev_pid" || rc=$?
+	ev_pid=
+	[ $rc -eq 0 ] || { cat "$T/events.txt"; fail "kc_events exited with $rc"; }
 }
 
 # End to end with a real git server (smart HTTP) and source-controller:
