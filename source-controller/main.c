@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "artifact/artifact.h"
 #include "bus/bus.h"
 #include "core/daemon.h"
 #include "core/mem.h"
@@ -164,7 +165,9 @@ ctx_open(struct daemon_state *s, struct err *err)
 	ctx->deps = source_deps_new();
 	ctx->enqueue = kind_enqueue;
 	ctx->enqueue_arg = s;
-	if (source_mkdirs(cache_dir_tmp(), err) == -1)
+	/* work trees a killed predecessor left behind go first */
+	if (source_mkdirs(cache_dir_tmp(), err) == -1 ||
+	    artifact_tree_remove(cache_dir_tmp(), true, err) == -1)
 		return err_wrap(err, "cache directory");
 	if (storage_new(&ctx->storage, fl.storage_path, fl.storage_adv_addr,
 	        err) == -1)

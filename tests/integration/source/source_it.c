@@ -447,6 +447,9 @@ expect_artifact(const char *name, const char *revision, const char *commit,
 	return d;
 }
 
+static void expect_fetch_failure(const char *name, const char *reason,
+    const char *text);
+
 /* ---- cases ----------------------------------------------------------------
  */
 
@@ -509,6 +512,24 @@ T_TEST(test_https_basic_auth_ca_and_tag)
 	free(ca);
 }
 
+T_TEST(test_bearer_token)
+{
+	char *spec, *rev;
+
+	NEED_SETUP();
+	T_TRUE(secret_create("bearer", "\"bearerToken\":\"t0ken\""));
+	spec = xasprintf("\"url\":\"%s/bearer/repo.git\",\"ref\":{\"name\":"
+	                 "\"refs/pull/1/head\"},\"secretRef\":{\"name\":"
+	                 "\"bearer\"}",
+	    env("HTTP_URL"));
+	T_TRUE(repo_create("bearer", spec));
+	rev = rev_of("refs/pull/1/head", "SHA_FOUR");
+	doc_free(expect_artifact("bearer", rev, env("SHA_FOUR"), "pull.txt",
+	    "pull\n"));
+	free(rev);
+	free(spec);
+}
+
 T_TEST(test_ssh_known_hosts_and_semver)
 {
 	char *p1, *p2, *key, *hosts, *data, *spec, *rev;
@@ -536,6 +557,21 @@ T_TEST(test_ssh_known_hosts_and_semver)
 	d = expect_artifact("ssh", rev, env("SHA_THREE"), "feature.txt",
 	    "feature\n");
 	doc_free(d);
+	/* the same host under another key: refused */
+	free(hosts);
+	free(data);
+	free(spec);
+	free(p2);
+	p2 = xasprintf("%s/wrong_known_hosts", env("T"));
+	hosts = json_file(p2);
+	data = xasprintf("\"identity\":\"%s\",\"known_hosts\":\"%s\"", key,
+	    hosts);
+	T_TRUE(secret_create("ssh-wrong", data));
+	spec = xasprintf("\"url\":\"%s/repo.git\",\"secretRef\":{\"name\":"
+	                 "\"ssh-wrong\"}",
+	    env("SSH_URL"));
+	T_TRUE(repo_create("ssh-wrong", spec));
+	expect_fetch_failure("ssh-wrong", "AuthenticationFailed", "");
 	free(rev);
 	free(spec);
 	free(data);
