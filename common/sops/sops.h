@@ -15,12 +15,8 @@
  *    objects that carry a top-level `sops` key, and Secrets whose data
  *    values are SOPS-encrypted files, as secretGenerator makes them).
  *
- * kustomize-controller also decrypts secretGenerator sources before the
- * build (Flux's DecryptSources): a `files` entry in the format of its key
- * name, an `envs` entry as dotenv unless its name says otherwise, and
- * local `patches[].path` files in their own format; each
- * file for which sops_data_is_encrypted() holds goes through
- * sops_decrypt_file() and is replaced by the plaintext.
+ *  - kustomize generator sources before the build, in place
+ *    (sops_decrypt_sources(), Flux's DecryptSources).
  *
  * The data key is unwrapped from the file's `sops.age[].enc` recipients,
  * every ENC[AES256_GCM,...] value is decrypted with the key path as
@@ -112,6 +108,24 @@ int sops_decrypt_file(struct buf *out, const struct sops_keys *k,
 int sops_decrypt_file_as(struct buf *out, const struct sops_keys *k,
     const char *data, size_t len, enum sops_format in_fmt,
     enum sops_format out_fmt, struct err *err);
+
+/*
+ * Decrypts, in place, the SOPS files kustomize will read, as Flux's
+ * DecryptSources does before the build: starting at the directory path
+ * (relative to root, the extracted source), each kustomization file's
+ * secretGenerator `files` (in the format of the entry's key name;
+ * ".dockerconfigjson" is JSON), `envs` (dotenv unless the name says
+ * otherwise) and local `patches[].path` files that hold SOPS data are
+ * replaced by their plaintext; `resources` and `components` directories
+ * are visited in turn (each once; ones that do not exist, files and URLs
+ * are skipped). Call it after writing a kustomization.yaml where the
+ * path has none: a visited directory without one is ERR_INVALID, as in
+ * Flux. Every path must resolve inside root (ERR_INVALID otherwise);
+ * files over 5 MiB are ERR_LIMIT. Decryption errors as
+ * sops_decrypt_file(), wrapped with the file's path.
+ */
+int sops_decrypt_sources(const struct sops_keys *k, const char *root,
+    const char *path, struct err *err);
 
 /* ---- Kubernetes objects ---- */
 

@@ -6,6 +6,8 @@
  *                                       dotenv, binary) to stdout
  *   sopsdec resource KEYFILE IN         decrypt the YAML objects in IN as
  *                                       kustomize-controller would
+ *   sopsdec sources KEYFILE ROOT PATH   decrypt generator sources in place
+ *                                       under ROOT, starting at PATH
  *   sopsdec age KEYFILE IN              decrypt an age file
  *   sopsdec age-encrypt KEYFILE armor|binary IN
  *                                       encrypt IN to KEYFILE's identities
@@ -126,8 +128,13 @@ run(struct buf *out, int argc, char **argv, struct err *err)
 	buf_init(&in, BUF_MAX_DEFAULT);
 	if (argc < 4)
 		return err_set(err, ERR_INVALID, "usage: see sopsdec.c");
-	if (load_keys(&k, argv[2], err) == -1 ||
-	    read_file(&in, argv[argc - 1], err) == -1)
+	if (load_keys(&k, argv[2], err) == -1)
+		goto out;
+	if (strcmp(cmd, "sources") == 0 && argc == 5) {
+		rc = sops_decrypt_sources(k, argv[3], argv[4], err);
+		goto out;
+	}
+	if (read_file(&in, argv[argc - 1], err) == -1)
 		goto out;
 	if (strcmp(cmd, "file") == 0 && argc == 5) {
 		if (parse_format(&f, argv[3], err) == 0)
