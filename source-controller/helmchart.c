@@ -91,7 +91,8 @@ source_get(struct helmchart *h, struct err *err)
 	if (k8s_get(&h->repo_doc, reconciler_k8s(h->o.r), &ref, err) == -1) {
 		err_wrap(err, "failed to get source: HelmRepository '%s'",
 		    name);
-		return err_reason(err, REASON_SOURCE_MISS);
+		err->reason = REASON_SOURCE_MISS; /* over the API's NotFound */
+		return -1;
 	}
 	h->repo = doc_root(h->repo_doc, 0);
 	h->repo_url = doc_str(doc_ptr_find(h->repo, "/spec/url"));
@@ -128,9 +129,8 @@ index_lookup(struct helmchart *h, struct helmindex_entry *e, struct err *err)
 	fclose(f);
 	if (rv == -1) {
 		err_wrap(err,
-		    "invalid chart reference: failed to get chart "
-		    "version for remote reference");
-		err_reason(err, REASON_REFERENCE);
+		    "invalid chart reference: failed to get chart version for remote reference");
+		err->reason = REASON_REFERENCE;
 	}
 	return rv;
 }
@@ -169,11 +169,9 @@ download(struct helmchart *h, const struct helmindex_entry *e, int fd,
 	free(url);
 	if (rv == -1) {
 		err_wrap(err,
-		    "chart pull error: failed to download chart for "
-		    "remote reference");
-		err_reason(err,
-		    err->code == ERR_AUTH ? SOURCE_REASON_AUTH_FAILED
-		                          : REASON_PULL_ERROR);
+		    "chart pull error: failed to download chart for remote reference");
+		err->reason = err->code == ERR_AUTH ? SOURCE_REASON_AUTH_FAILED
+		                                    : REASON_PULL_ERROR;
 	}
 	return rv;
 }
@@ -202,7 +200,8 @@ verify_chart(struct helmchart *h, int fd, struct err *err)
 	if (rv == -1) {
 		err_wrap(err, "chart pull error: failed to load chart '%s'",
 		    h->chart);
-		return err_reason(err, REASON_PULL_ERROR);
+		err->reason = REASON_PULL_ERROR;
+		return -1;
 	}
 	chart_free(c);
 	return 0;

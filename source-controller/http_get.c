@@ -275,6 +275,7 @@ http_get(struct http_get_result *res, const struct http_get_opts *o, int fd,
 	struct xfer x = { .fd = fd, .max = o->max_bytes };
 	char detail[CURL_ERROR_SIZE] = "";
 	struct curl_slist *hdrs;
+	long status = 0;
 	CURLcode rc;
 	CURL *c;
 
@@ -285,15 +286,16 @@ http_get(struct http_get_result *res, const struct http_get_opts *o, int fd,
 	hdrs = handle_setup(c, o, &x);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, detail);
 	rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &x.res->status);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	x.res->status = status;
 	x.res->size = x.n;
 	curl_easy_cleanup(c);
 	curl_slist_free_all(hdrs);
 	http_get_result_release(&scratch);
 	if (rc != CURLE_OK)
 		return curl_fail(rc, &x, o->url, detail, err);
-	if (!o->keep_status && (x.res->status < 200 || x.res->status > 299))
-		return status_fail(x.res->status, o->url, err);
+	if (!o->keep_status && (status < 200 || status > 299))
+		return status_fail(status, o->url, err);
 	return 0;
 }
 

@@ -1,0 +1,481 @@
+/*
+ * The real source-controller (started by run.sh) against the real
+ * control plane and a real Helm repository served by nginx:
+ * HelmRepositories become Ready with the index digest as revision and
+ * the index as artifact (anonymous and with basic auth), HelmCharts pull
+ * the version their range picks from it with the chart version as
+ * revision; each new artifact is announced on the bus; an unreachable
+ * host, wrong credentials, a garbage index, no matching version, a chart
+ * archive with a path escape, a missing source and an unsupported source
+ * kind become Ready=False with Flux's reasons while the others go on.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "artifact/artifact.h"
+#include "bus/bus.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "core/str.h"
+#include "ctrl/status.h"
+#include "http.h"
+#include "kube.h"
+#include "t.h"
+
+#define API     "source.toolkit.fluxcd.io/v1"
+#define WAIT_MS 30000
+
+/* ---- fixture: one namespace, one bus subscriber -------------------------- */
+
+#define EVENTS_MAX 64
+
+static struct {
+	struct k8s *k;
+	char ns[64];
+	struct bus *sub;
+	pthread_mutex_t mu;
+	struct {
+		char kind[32], name[64], revision[128], digest[80];
+	} ev[EVENTS_MAX];
+	size_t n;
+} fx = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static const char *
+env(const char *name)
+{
+	const char *v = getenv(name);
+
+	if (v == NULL) {
+		(void)fprintf(stderr, "%s is not set: run through run.sh\n",
+		    name);
+		exit(2);
+	}
+	return v;
+}
+
+static void
+on_artifact(void *arg, const struct bus_msg *msg)
+{
+	(void)arg;
+	if (msg->type != BUS_ARTIFACT)
+		return;
+	pthread_mutex_lock(&fx.mu);
+	if (fx.n < EVENTS_MAX &&
+	    strcmp(msg->artifact.source_namespace, fx.ns) == 0) {
+		str_lcpy(fx.ev[fx.n].kind, msg->artifact.source_kind,
+		    sizeof(fx.ev[fx.n].kind));
+		str_lcpy(fx.ev[fx.n].name, msg->artifact.source_name,
+		    sizeof(fx.ev[fx.n].name));
+		str_lcpy(fx.ev[fx.n].revision, msg->artifact.revision,
+		    sizeof(fx.ev[fx.n].revision));
+		str_lcpy(fx.ev[fx.n].digest, msg->artifact.digest,
+		    sizeof(fx.ev[fx.n].digest));
+		fx.n++;
+	}
+	pthread_mutex_unlock(&fx.mu);
+}
+
+static void
+teardown(void)
+{
+	bus_close(fx.sub);
+	bus_shutdown();
+	kube_ns_delete(fx.k, fx.ns);
+	k8s_free(fx.k);
+}
+
+static bool
+setup(void)
+{
+	static int state; /* 0 not yet, 1 ready, -1 failed */
+	struct bus_opts o = { .recv = on_artifact };
+	struct err err = ERR_INIT;
+
+	if (state != 0)
+		return state == 1;
+	state = -1;
+	if ((fx.k = kube_client()) == NULL ||
+	    !kube_ns_create(fx.k, "helm", fx.ns))
+		return false;
+	if (bus_open(&fx.sub, BUS_SUB, env("BUS_ARTIFACTS"), &o, &err) == -1 ||
+	    bus_wait_peers(fx.sub, 1, WAIT_MS, &err) == -1) {
+		(void)fprintf(stderr, "  bus: %s\n", err.msg);
+		return false;
+	}
+	(void)atexit(teardown);
+	state = 1;
+	return true;
+}
+
+#define NEED_SETUP()                                                        \
+	do {                                                                \
+		if (!setup()) {                                             \
+			t_fail(__FILE__, __LINE__, "fixture setup failed"); \
+			return;                                             \
+		}                                                           \
+	} while (0)
+
+/* The digest the bus announced for kind/name and revision, waiting up to
+ * WAIT_MS; NULL if none came. Borrowed from the fixture. */
+static const char *
+bus_digest(const char *kind, const char *name, const char *revision)
+{
+	int64_t end = kube_now_ms() + WAIT_MS;
+	const char *found = NULL;
+
+	while (found == NULL && kube_now_ms() < end) {
+		pthread_mutex_lock(&fx.mu);
+		for (size_t i = 0; i < fx.n && found == NULL; i++)
+			if (strcmp(fx.ev[i].kind, kind) == 0 &&
+			    strcmp(fx.ev[i].name, name) == 0 &&
+			    strcmp(fx.ev[i].revision, revision) == 0)
+				found = fx.ev[i].digest;
+		pthread_mutex_unlock(&fx.mu);
+		if (found == NULL)
+			kube_sleep_ms(50);
+	}
+	return found;
+}
+
+/* ---- objects ------------------------------------------------------------- */
+
+static bool
+obj_create(const char *kind, const char *name, const char *spec_members)
+{
+	return kube_create(fx.k,
+	    "{\"apiVersion\":\"" API "\",\"kind\":\"%s\","
+	    "\"metadata\":{\"name\":\"%s\",\"namespace\":\"%s\"},"
+	    "\"spec\":{\"interval\":\"1h\",%s}}",
+	    kind, name, fx.ns, spec_members);
+}
+
+static bool
+repo_create(const char *name, const char *path, const char *extra)
+{
+	char *spec = xasprintf("\"url\":\"%s%s\"%s", env("HELM_URL"), path,
+	    extra);
+	bool ok = obj_create("HelmRepository", name, spec);
+
+	free(spec);
+	return ok;
+}
+
+static bool
+chart_create(const char *name, const char *repo, const char *chart,
+    const char *version)
+{
+	char *spec = xasprintf("\"chart\":\"%s\",\"version\":\"%s\","
+	                       "\"sourceRef\":{\"kind\":\"HelmRepository\","
+	                       "\"name\":\"%s\"}",
+	    chart, version, repo);
+	bool ok = obj_create("HelmChart", name, spec);
+
+	free(spec);
+	return ok;
+}
+
+static bool
+secret_create(const char *name, const char *password)
+{
+	return kube_create(fx.k,
+	    "{\"apiVersion\":\"v1\",\"kind\":\"Secret\","
+	    "\"metadata\":{\"name\":\"%s\",\"namespace\":\"%s\"},"
+	    "\"stringData\":{\"username\":\"flint\",\"password\":\"%s\"}}",
+	    name, fx.ns, password);
+}
+
+static const char *
+cond_field(const struct doc_node *obj, const char *type, const char *field)
+{
+	const struct doc_node *c = status_find_condition(doc_map_get(obj,
+	                                                     "status"),
+	    type);
+
+	return doc_str(doc_map_get(c, field));
+}
+
+static void
+status_dump(const struct doc *d)
+{
+	struct err err = ERR_INIT;
+	struct buf b;
+	char *s;
+
+	if (d == NULL)
+		return;
+	buf_init(&b, BUF_MAX_DEFAULT);
+	if (doc_emit_yaml(&b, doc_ptr_find(doc_root(d, 0), "/status"), &err) ==
+	    -1) {
+		buf_release(&b);
+		return;
+	}
+	s = buf_detach(&b, NULL);
+	(void)fprintf(stderr, "%s\n", s);
+	free(s);
+}
+
+/* Waits until kind/name's Ready condition has status and reason (and the
+ * artifact revision, unless NULL). Returns the object (caller frees the
+ * doc) or NULL after printing its status. */
+static struct doc *
+wait_ready(const char *kind, const char *name, const char *status,
+    const char *reason, const char *revision)
+{
+	struct k8s_ref ref = { API, kind, fx.ns, name };
+	int64_t end = kube_now_ms() + WAIT_MS;
+	struct doc *d = NULL;
+	struct err err = ERR_INIT;
+
+	while (kube_now_ms() < end) {
+		const struct doc_node *o;
+
+		doc_free(d);
+		d = NULL;
+		if (k8s_get(&d, fx.k, &ref, &err) == -1) {
+			err_reset(&err);
+			kube_sleep_ms(100);
+			continue;
+		}
+		o = doc_root(d, 0);
+		if (t_streq(cond_field(o, "Ready", "status"), status) &&
+		    t_streq(cond_field(o, "Ready", "reason"), reason) &&
+		    (revision == NULL ||
+		        t_streq(doc_str(doc_ptr_find(o,
+		                    "/status/artifact/revision")),
+		            revision)))
+			return d;
+		kube_sleep_ms(100);
+	}
+	(void)fprintf(stderr, "  %s/%s: want Ready=%s %s %s; last seen:\n",
+	    kind, name, status, reason, revision != NULL ? revision : "");
+	status_dump(d);
+	doc_free(d);
+	return NULL;
+}
+
+/* Downloads status.artifact.url from the artifact server and checks it
+ * against the status (size, digest), the layout (path) and want_sha256
+ * (the bytes the Helm repository served). */
+static void
+check_artifact(const struct doc_node *obj, const char *want_path,
+    const char *want_sha256)
+{
+	const char *url = doc_str(doc_ptr_find(obj, "/status/artifact/url"));
+	const char *digest = doc_str(
+	    doc_ptr_find(obj, "/status/artifact/digest"));
+	char *want_digest = xasprintf("sha256:%s", want_sha256);
+	char got[ARTIFACT_DIGEST_MAX];
+	const char *path = NULL;
+	struct http_resp r;
+	int port;
+
+	T_STREQ(doc_str(doc_ptr_find(obj, "/status/artifact/path")), want_path);
+	T_STREQ(digest, want_digest);
+	if (url == NULL || (port = http_url_port(url, &path)) == -1 ||
+	    !http_get(&r, port, "GET", path)) {
+		t_fail(__FILE__, __LINE__, "artifact not downloaded");
+		free(want_digest);
+		return;
+	}
+	T_EQ(r.status, 200);
+	artifact_digest_mem(got, r.body, r.body_len);
+	T_STREQ(got, want_digest);
+	http_resp_free(&r);
+	free(want_digest);
+}
+
+/* ---- cases ----------------------------------------------------------------
+ */
+
+T_TEST(test_repository_index_is_the_artifact)
+{
+	char *rev = xasprintf("sha256:%s", env("INDEX_SHA"));
+	struct doc *d;
+	char *path;
+
+	NEED_SETUP();
+	path = xasprintf("helmrepository/%s/charts/index-%s.yaml", fx.ns,
+	    env("INDEX_SHA"));
+	T_TRUE(repo_create("charts", "/charts", ""));
+	d = wait_ready("HelmRepository", "charts", "True", "Succeeded", rev);
+	T_TRUE(d != NULL);
+	if (d != NULL) {
+		const struct doc_node *o = doc_root(d, 0);
+		char *msg = xasprintf("stored artifact: revision '%s'", rev);
+		const char *url = doc_str(doc_ptr_find(o, "/status/url"));
+
+		T_STREQ(cond_field(o, "Ready", "message"), msg);
+		T_STREQ(cond_field(o, "ArtifactInStorage", "status"), "True");
+		T_TRUE(url != NULL && str_has_suffix(url, "/index.yaml"));
+		check_artifact(o, path, env("INDEX_SHA"));
+		free(msg);
+	}
+	T_TRUE(bus_digest("HelmRepository", "charts", rev) != NULL);
+	doc_free(d);
+	free(rev);
+	free(path);
+}
+
+T_TEST(test_basic_auth_repository_and_wrong_password)
+{
+	char *rev = xasprintf("sha256:%s", env("AUTH_INDEX_SHA"));
+	struct doc *d;
+
+	NEED_SETUP();
+	T_TRUE(secret_create("good", "s3cret"));
+	T_TRUE(secret_create("bad", "wrong"));
+	T_TRUE(
+	    repo_create("auth", "/auth", ",\"secretRef\":{\"name\":\"good\"}"));
+	T_TRUE(repo_create("auth-bad", "/auth",
+	    ",\"secretRef\":{\"name\":\"bad\"}"));
+	T_TRUE(repo_create("auth-none", "/auth", ""));
+	T_TRUE(repo_create("auth-nosecret", "/auth",
+	    ",\"secretRef\":{\"name\":\"missing\"}"));
+	d = wait_ready("HelmRepository", "auth", "True", "Succeeded", rev);
+	T_TRUE(d != NULL);
+	doc_free(d);
+	d = wait_ready("HelmRepository", "auth-bad", "False",
+	    "AuthenticationFailed", NULL);
+	T_TRUE(d != NULL);
+	if (d != NULL) {
+		const char *m = cond_field(doc_root(d, 0), "FetchFailed",
+		    "message");
+
+		T_TRUE(m != NULL && strstr(m, "401") != NULL);
+		T_TRUE(m != NULL && strstr(m, "s3cret") == NULL);
+	}
+	doc_free(d);
+	d = wait_ready("HelmRepository", "auth-none", "False",
+	    "AuthenticationFailed", NULL);
+	T_TRUE(d != NULL);
+	doc_free(d);
+	d = wait_ready("HelmRepository", "auth-nosecret", "False",
+	    "AuthenticationFailed", NULL);
+	T_TRUE(d != NULL);
+	doc_free(d);
+	free(rev);
+}
+
+T_TEST(test_unreachable_and_garbage_repositories_fail)
+{
+	char *spec;
+	struct doc *d;
+
+	NEED_SETUP();
+	spec = xasprintf("\"url\":\"%s/charts\"", env("DOWN_URL"));
+	T_TRUE(obj_create("HelmRepository", "down", spec));
+	free(spec);
+	T_TRUE(repo_create("garbage", "/garbage", ""));
+	d = wait_ready("HelmRepository", "down", "False", "Failed", NULL);
+	T_TRUE(d != NULL);
+	if (d != NULL)
+		T_STREQ(cond_field(doc_root(d, 0), "FetchFailed", "reason"),
+		    "Failed");
+	doc_free(d);
+	d = wait_ready("HelmRepository", "garbage", "False", "IndexationFailed",
+	    NULL);
+	T_TRUE(d != NULL);
+	if (d != NULL)
+		T_TRUE(
+		    doc_ptr_find(doc_root(d, 0), "/status/artifact") == NULL);
+	doc_free(d);
+}
+
+T_TEST(test_oci_repository_is_ready_without_artifact)
+{
+	struct doc *d;
+
+	NEED_SETUP();
+	T_TRUE(obj_create("HelmRepository", "oci",
+	    "\"type\":\"oci\",\"url\":\"oci://127.0.0.1:1/charts\""));
+	d = wait_ready("HelmRepository", "oci", "True", "Succeeded", NULL);
+	T_TRUE(d != NULL);
+	if (d != NULL) {
+		T_STREQ(cond_field(doc_root(d, 0), "Ready", "message"),
+		    "Helm repository is Ready");
+		T_TRUE(
+		    doc_ptr_find(doc_root(d, 0), "/status/artifact") == NULL);
+	}
+	doc_free(d);
+}
+
+/* A HelmChart that must pull version with the chart's file digest. */
+static void
+expect_chart(const char *name, const char *version, const char *sha_env)
+{
+	struct doc *d = wait_ready("HelmChart", name, "True",
+	    "ChartPullSucceeded", version);
+	char *path = xasprintf("helmchart/%s/%s/podinfo-%s.tgz", fx.ns, name,
+	    version);
+	char *msg = xasprintf("pulled 'podinfo' chart with version '%s'",
+	    version);
+
+	T_TRUE(d != NULL);
+	if (d != NULL) {
+		const struct doc_node *o = doc_root(d, 0);
+
+		T_STREQ(cond_field(o, "Ready", "message"), msg);
+		T_STREQ(doc_str(doc_ptr_find(o, "/status/observedChartName")),
+		    "podinfo");
+		check_artifact(o, path, env(sha_env));
+	}
+	T_TRUE(bus_digest("HelmChart", name, version) != NULL);
+	doc_free(d);
+	free(path);
+	free(msg);
+}
+
+T_TEST(test_charts_pull_the_version_their_range_picks)
+{
+	NEED_SETUP();
+	T_TRUE(chart_create("latest", "charts", "podinfo", "*"));
+	T_TRUE(chart_create("older", "charts", "podinfo", "<6.1.0"));
+	T_TRUE(chart_create("authed", "auth", "podinfo", "6.1.x"));
+	expect_chart("latest", "6.1.0", "CHART_610_SHA");
+	expect_chart("older", "6.0.0", "CHART_600_SHA"); /* absolute URL */
+	expect_chart("authed", "6.1.0", "CHART_610_SHA");
+}
+
+T_TEST(test_chart_failures_carry_fluxs_reasons)
+{
+	struct doc *d;
+
+	NEED_SETUP();
+	T_TRUE(chart_create("nomatch", "charts", "podinfo", "9.x"));
+	T_TRUE(chart_create("evil", "charts", "evil", "*"));
+	T_TRUE(chart_create("nosource", "absent", "podinfo", "*"));
+	T_TRUE(obj_create("HelmChart", "fromgit",
+	    "\"chart\":\"charts/x\",\"sourceRef\":{\"kind\":\"GitRepository\","
+	    "\"name\":\"g\"}"));
+	d = wait_ready("HelmChart", "nomatch", "False", "InvalidChartReference",
+	    NULL);
+	T_TRUE(d != NULL);
+	if (d != NULL) {
+		const char *m = cond_field(doc_root(d, 0), "Ready", "message");
+
+		T_TRUE(m != NULL &&
+		    strstr(m,
+		        "no 'podinfo' chart with version matching "
+		        "'9.x' found") != NULL);
+	}
+	doc_free(d);
+	d = wait_ready("HelmChart", "evil", "False", "ChartPullError", NULL);
+	T_TRUE(d != NULL);
+	if (d != NULL) {
+		T_STREQ(cond_field(doc_root(d, 0), "Stalled", "status"),
+		    "True");
+		T_TRUE(
+		    doc_ptr_find(doc_root(d, 0), "/status/artifact") == NULL);
+	}
+	doc_free(d);
+	d = wait_ready("HelmChart", "nosource", "False", "SourceUnavailable",
+	    NULL);
+	T_TRUE(d != NULL);
+	doc_free(d);
+	d = wait_ready("HelmChart", "fromgit", "False", "UnsupportedFeature",
+	    NULL);
+	T_TRUE(d != NULL);
+	doc_free(d);
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# source-controller's Helm kinds end to end: starts a real Helm repository
+# (servers.sh: nginx), installs the HelmRepository and HelmChart CRDs on
+# the test cluster ($FLINT_CLUSTER_DIR), starts the real daemon on free
+# ports, runs the test binary, then stops the daemon with SIGTERM and
+# fails if it did not exit cleanly (sanitizer reports included).
+#   run.sh <source-controller> <test binary>
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../.." && pwd)
+daemon=$1
+shift
+T=$(mktemp -d "${TMPDIR:-/tmp}/flint-helmsrc-it-XXXXXX")
+daemon_pid=
+cleanup() {
+	if [ -n "$daemon_pid" ]; then
+		kill -KILL "$daemon_pid" 2>/dev/null || true
+	fi
+	"$here/servers.sh" stop "$T" || true
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+export KUBECONFIG=$FLINT_CLUSTER_DIR/kubeconfig
+export KUBECACHEDIR=$T/kubecache
+# the daemon watches every source kind it serves, so all their CRDs
+for crd in gitrepositories helmrepositories helmcharts; do
+	kubectl --request-timeout=30s apply --server-side --force-conflicts \
+	    --field-manager=flint-helmsrc-test \
+	    -f "$root/manifests/crds/source.toolkit.fluxcd.io_$crd.yaml" >/dev/null
+	kubectl wait --for=condition=Established --timeout=60s \
+	    "crd/$crd.source.toolkit.fluxcd.io" >/dev/null
+done
+
+"$here/servers.sh" start "$T"
+port=$(free_port)
+{
+	echo "STORAGE_DIR=$T/storage"
+	echo "STORAGE_ADDR=127.0.0.1:$port"
+	echo "BUS_ARTIFACTS=ipc://$T/artifacts.sock"
+	echo "BUS_RECONCILE=ipc://$T/reconcile.sock"
+} >> "$T/env"
+set -a
+. "$T/env"
+set +a
+"$daemon" --storage-path="$STORAGE_DIR" --storage-addr="$STORAGE_ADDR" \
+    --storage-adv-addr="$STORAGE_ADDR" --bus-artifacts="$BUS_ARTIFACTS" \
+    --bus-reconcile="$BUS_RECONCILE" --artifact-retention-ttl=1s \
+    --concurrent=4 --kubeconfig="$KUBECONFIG" --log-level=debug \
+    >"$T/daemon.log" 2>&1 &
+daemon_pid=$!
+
+rc=0
+"$@" || rc=$?
+
+kill -TERM "$daemon_pid"
+drc=0
+wait "$daemon_pid" || drc=$?
+daemon_pid=
+if [ "$drc" -ne 0 ] || grep -q 'ERROR: \(Address\|Leak\|Undefined\)Sanitizer\|runtime error' "$T/daemon.log"; then
+	echo "source-controller exited with $drc; its log:" >&2
+	grep -v '"level":"debug"' "$T/daemon.log" | tail -60 >&2
+	rc=1
+elif [ "$rc" -ne 0 ]; then
+	echo "source-controller's log (last lines):" >&2
+	grep -v '"level":"debug"' "$T/daemon.log" | tail -30 >&2
+fi
+# nothing may have been written outside the storage by the evil chart
+if [ -e "$T/escaped.txt" ] || [ -e "$T/storage/escaped.txt" ] ||
+    [ -e "$T/storage/helmchart/escaped.txt" ]; then
+	echo "a chart archive wrote outside the storage" >&2
+	rc=1
+fi
+exit "$rc"

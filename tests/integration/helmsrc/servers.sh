@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# A real Helm repository on loopback for the Helm source tests: nginx
+# serving charts packed here with tar (the layout `helm package` writes)
+# and an index.yaml in the format `helm repo index` writes.
+#   servers.sh start <dir>   writes <dir>/env (sourced by run.sh)
+#   servers.sh stop <dir>    stops what start started
+#
+# URLs under http://127.0.0.1:$HELM_PORT:
+#   /charts/   anonymous; podinfo 6.0.0 (absolute URL in the index),
+#              6.1.0, 7.0.0-rc.1, and evil 1.0.0 (a path escape)
+#   /auth/     the same files behind basic auth (flint:s3cret)
+#   /garbage/  an index.yaml that is an HTML error page
+set -euo pipefail
+
+cmd=$1
+T=$2
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+stop() {
+	if [ -s "$T/nginx.pid" ]; then
+		kill "$(cat "$T/nginx.pid")" 2>/dev/null || true
+		rm -f "$T/nginx.pid"
+	fi
+}
+
+# chart <name> <version>: a chart directory packed as <name>-<version>.tgz
+chart() {
+	local src=$T/src/$1-$2
+	mkdir -p "$src/$1/templates"
+	printf 'apiVersion: v2\nname: %s\nversion: %s\ndescription: flint test chart\n' \
+	    "$1" "$2" > "$src/$1/Chart.yaml"
+	printf 'replicas: 1\nmessage: hello %s\n' "$2" > "$src/$1/values.yaml"
+	printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  m: {{ .Values.message }}\n' \
+	    > "$src/$1/templates/cm.yaml"
+	tar -C "$src" --sort=name --owner=0 --group=0 --numeric-owner \
+	    --mtime=2001-01-01 -czf "$T/www/charts/$1-$2.tgz" "$1"
+}
+
+# A chart whose archive climbs out of its directory.
+evil_chart() {
+	python3 - "$T/www/charts/evil-1.0.0.tgz" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w:gz") as t:
+    for name, data in [("evil/Chart.yaml", b"apiVersion: v2\nname: evil\nversion: 1.0.0\n"),
+                       ("evil/../../escaped.txt", b"out\n")]:
+        i = tarfile.TarInfo(name); i.size = len(data)
+        t.addfile(i, io.BytesIO(data))
+PY
+}
+
+entry() { # name version url
+	local f=$T/www/charts/$1-$2.tgz
+	cat <<EOT
+  - apiVersion: v2
+    created: "2026-01-01T00:00:00Z"
+    description: flint test chart
+    digest: $(sha256sum "$f" | cut -d' ' -f1)
+    name: $1
+    type: application
+    urls:
+    - $3
+    version: $2
+EOT
+}
+
+make_repo() {
+	mkdir -p "$T/www/charts" "$T/www/garbage"
+	chart podinfo 6.0.0
+	chart podinfo 6.1.0
+	chart podinfo 7.0.0-rc.1
+	evil_chart
+	{
+		echo "apiVersion: v1"
+		echo "entries:"
+		echo "  evil:"
+		entry evil 1.0.0 evil-1.0.0.tgz
+		echo "  podinfo:"
+		entry podinfo 7.0.0-rc.1 podinfo-7.0.0-rc.1.tgz
+		entry podinfo 6.1.0 podinfo-6.1.0.tgz
+		entry podinfo 6.0.0 "http://127.0.0.1:$HELM_PORT/charts/podinfo-6.0.0.tgz"
+		echo "generated: \"2026-01-01T00:00:00Z\""
+	} > "$T/www/charts/index.yaml"
+	cp -r "$T/www/charts" "$T/www/auth"
+	printf '<html><body><h1>502 Bad Gateway</h1></body></html>\n' \
+	    > "$T/www/garbage/index.yaml"
+	printf 'flint:%s\n' "$(openssl passwd -apr1 s3cret)" > "$T/htpasswd"
+	{
+		echo "HELM_PORT=$HELM_PORT"
+		echo "HELM_URL=http://127.0.0.1:$HELM_PORT"
+		echo "INDEX_SHA=$(sha256sum "$T/www/charts/index.yaml" | cut -d' ' -f1)"
+		echo "AUTH_INDEX_SHA=$(sha256sum "$T/www/auth/index.yaml" | cut -d' ' -f1)"
+		echo "CHART_610_SHA=$(sha256sum "$T/www/charts/podinfo-6.1.0.tgz" | cut -d' ' -f1)"
+		echo "CHART_600_SHA=$(sha256sum "$T/www/charts/podinfo-6.0.0.tgz" | cut -d' ' -f1)"
+		echo "DOWN_URL=http://127.0.0.1:$(free_port)"
+	} >> "$T/env"
+}
+
+start_nginx() {
+	chmod 755 "$T" # nginx workers run as another user under root
+	mkdir -p "$T/nginx-tmp"
+	cat > "$T/nginx.conf" <<EOT
+daemon on;
+pid $T/nginx.pid;
+error_log $T/nginx-error.log;
+events { worker_connections 64; }
+http {
+    access_log $T/nginx-access.log;
+    client_body_temp_path $T/nginx-tmp;
+    proxy_temp_path $T/nginx-tmp;
+    fastcgi_temp_path $T/nginx-tmp;
+    uwsgi_temp_path $T/nginx-tmp;
+    scgi_temp_path $T/nginx-tmp;
+    types { application/x-yaml yaml; application/gzip tgz; }
+    server {
+        listen 127.0.0.1:$HELM_PORT;
+        root $T/www;
+        location /auth/ {
+            auth_basic "charts";
+            auth_basic_user_file $T/htpasswd;
+        }
+    }
+}
+EOT
+	nginx -c "$T/nginx.conf" -e "$T/nginx-error.log"
+	for _ in $(seq 50); do
+		curl -fs "http://127.0.0.1:$HELM_PORT/charts/index.yaml" >/dev/null && return 0
+		sleep 0.1
+	done
+	echo "nginx did not come up" >&2
+	cat "$T/nginx-error.log" >&2
+	return 1
+}
+
+case $cmd in
+start)
+	HELM_PORT=$(free_port)
+	make_repo
+	start_nginx
+	;;
+stop)
+	stop
+	;;
+*)
+	echo "usage: $0 start|stop <dir>" >&2
+	exit 2
+	;;
+esac
