@@ -12,9 +12,13 @@ daemon=$1
 shift
 T=$(mktemp -d "${TMPDIR:-/tmp}/flint-source-it-XXXXXX")
 daemon_pid=
+hole_pid=
 cleanup() {
 	if [ -n "$daemon_pid" ]; then
 		kill -KILL "$daemon_pid" 2>/dev/null || true
+	fi
+	if [ -n "$hole_pid" ]; then
+		kill "$hole_pid" 2>/dev/null || true
 	fi
 	"$here/../git/servers.sh" stop "$T" || true
 	rm -rf "$T"
@@ -45,8 +49,19 @@ HOME=$T/home git clone -q --bare "$T/repos/repo.git" "$T/repos/live.git"
 # and one for the include test
 HOME=$T/home git clone -q --bare "$T/repos/repo.git" "$T/repos/inc.git"
 
+# a server that accepts connections and never answers (spec.timeout)
+hole=$(free_port)
+python3 -c 'import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(64)
+time.sleep(3600)' "$hole" &
+hole_pid=$!
+
 port=$(free_port)
 {
+	echo "BLACKHOLE_URL=http://127.0.0.1:$hole"
 	echo "STORAGE_DIR=$T/storage"
 	echo "STORAGE_ADDR=127.0.0.1:$port"
 	echo "BUS_ARTIFACTS=ipc://$T/artifacts.sock"

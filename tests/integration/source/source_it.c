@@ -975,6 +975,18 @@ T_TEST(test_failures_have_flux_reasons_and_others_go_on)
 	free(s1);
 }
 
+T_TEST(test_timeout_ends_a_hanging_fetch)
+{
+	char *spec;
+
+	NEED_SETUP();
+	spec = xasprintf("\"url\":\"%s/git/repo.git\",\"timeout\":\"2s\"",
+	    env("BLACKHOLE_URL"));
+	T_TRUE(repo_create("hanging", spec));
+	expect_fetch_failure("hanging", "GitOperationFailed", "timed out");
+	free(spec);
+}
+
 T_TEST(test_unsupported_features_stall_with_a_message)
 {
 	char *spec;
