@@ -208,3 +208,42 @@ T_TEST(test_health_status_names)
 	T_STREQ(health_status_name(HEALTH_TERMINATING), "Terminating");
 	T_STREQ(health_status_name(HEALTH_NOT_FOUND), "NotFound");
 }
+
+T_TEST(test_kstatus_survives_malformed_status)
+{
+	char msg[HEALTH_MSG_MAX];
+
+	/* wrong types read as missing: nothing observed yet */
+	T_EQ(status_of("apiVersion: apps/v1\nkind: Deployment\nmetadata: "
+	               "{name: a}\nspec: {replicas: two}\nstatus: {replicas: "
+	               "[1], conditions: {type: Available}}\n",
+	         msg),
+	    HEALTH_IN_PROGRESS);
+	T_STREQ(msg, "Replicas: 0/1");
+	T_EQ(status_of("apiVersion: example.com/v1\nkind: Thing\nmetadata: "
+	               "{name: a}\nstatus: {conditions: [x, [y], {type: 3}, "
+	               "{type: Ready, status: [True]}]}\n",
+	         msg),
+	    HEALTH_IN_PROGRESS);
+	T_EQ(status_of("apiVersion: batch/v1\nkind: Job\nmetadata: {name: j, "
+	               "generation: x}\nstatus: 7\n",
+	         msg),
+	    HEALTH_IN_PROGRESS);
+	T_EQ(status_of("kind: Pod\nmetadata: {name: p}\n", msg),
+	    HEALTH_UNKNOWN);
+	/* a long condition message is cut, not overrun */
+	T_EQ(
+	    status_of(
+	        "apiVersion: example.com/v1\nkind: Thing\nmetadata: "
+	        "{name: a}\nstatus: {conditions: [{type: Stalled, "
+	        "status: 'True', message: "
+	        "'"
+	        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	        "'}]}\n",
+	        msg),
+	    HEALTH_FAILED);
+	T_EQ(strlen(msg), HEALTH_MSG_MAX - 1);
+}
