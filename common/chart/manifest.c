@@ -103,42 +103,33 @@ is_re_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
-/* Whether a separator match "\s*\n---" starts at i: i opens a run of
- * whitespace that ends with a newline right before "---". */
-static bool
-sep_at(const char *p, size_t n, size_t i, size_t *dashes)
-{
-	size_t k = i;
-
-	if (!is_re_space(p[i]) || (i > 0 && is_re_space(p[i - 1])))
-		return false;
-	while (k < n && is_re_space(p[k]))
-		k++;
-	if (p[k - 1] != '\n' || n - k < 3 || memcmp(p + k, "---", 3) != 0)
-		return false;
-	*dashes = k;
-	return true;
-}
-
 /* The next match of Helm's separator, (?:^|\s*\n)---\s*, at or after i
- * in p[0..n). */
+ * in p[0..n). Every match but the first at 0 holds "\n---" where its
+ * whitespace run ends, and starts where that run starts: find the
+ * newline with memmem rather than trying each byte. */
 static bool
 next_sep(const char *p, size_t n, size_t i, size_t *start, size_t *end)
 {
-	for (; i < n; i++) {
-		size_t k;
+	size_t k;
 
-		if (i == 0 && n >= 3 && memcmp(p, "---", 3) == 0)
-			k = 0;
-		else if (!sep_at(p, n, i, &k))
-			continue;
-		for (k += 3; k < n && is_re_space(p[k]); k++)
-			;
-		*start = i;
-		*end = k;
-		return true;
+	if (i == 0 && n >= 3 && memcmp(p, "---", 3) == 0) {
+		*start = 0;
+		k = 3;
+	} else {
+		const char *q = i < n ? memmem(p + i, n - i, "\n---", 4) : NULL;
+
+		if (q == NULL)
+			return false;
+		k = (size_t)(q - p);
+		while (k > i && is_re_space(p[k - 1]))
+			k--;
+		*start = k;
+		k = (size_t)(q - p) + 4;
 	}
-	return false;
+	while (k < n && is_re_space(p[k]))
+		k++;
+	*end = k;
+	return true;
 }
 
 static const char *
