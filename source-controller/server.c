@@ -203,42 +203,54 @@ file_open(struct source_server *s, const char *path, off_t *size)
 	return fd;
 }
 
-/* The whole head is in c->buf: decide the response. */
+int
+server_request_parse(struct server_request *out, char *line)
+{
+	char *sp1 = strchr(line, ' '), *sp2, *path;
+
+	out->head = false;
+	out->path = NULL;
+	if (sp1 == NULL || (sp2 = strchr(sp1 + 1, ' ')) == NULL ||
+	    strncmp(sp2 + 1, "HTTP/1.", 7) != 0)
+		return 400;
+	*sp1 = *sp2 = '\0';
+	out->head = strcmp(line, "HEAD") == 0;
+	if (!out->head && strcmp(line, "GET") != 0)
+		return 405;
+	path = sp1 + 1;
+	if (path[0] != '/' || !path_decode(path) || !path_safe(path))
+		return 400;
+	out->path = path;
+	return 0;
+}
+
+/* The request line is in c->buf: decide the response. */
 static void
 conn_request(struct source_server *s, struct conn *c)
 {
-	char *sp1 = strchr(c->buf, ' '), *sp2, *path;
-	bool head;
+	struct server_request rq;
+	int status = server_request_parse(&rq, c->buf);
 	off_t size = 0;
 
-	if (sp1 == NULL || (sp2 = strchr(sp1 + 1, ' ')) == NULL ||
-	    strncmp(sp2 + 1, "HTTP/1.", 7) != 0) {
-		conn_text(c, 400, "Bad Request", false);
+	if (status != 0) {
+		conn_text(c, status,
+		    status == 405 ? "Method Not Allowed" : "Bad Request",
+		    rq.head);
 		return;
 	}
-	*sp1 = *sp2 = '\0';
-	head = strcmp(c->buf, "HEAD") == 0;
-	if (!head && strcmp(c->buf, "GET") != 0) {
-		conn_text(c, 405, "Method Not Allowed", false);
+	if (strcmp(rq.path, "/healthz") == 0 ||
+	    strcmp(rq.path, "/readyz") == 0) {
+		conn_text(c, 200, "ok", rq.head);
 		return;
 	}
-	path = sp1 + 1;
-	if (path[0] != '/' || !path_decode(path) || !path_safe(path)) {
-		conn_text(c, 400, "Bad Request", head);
-		return;
-	}
-	if (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0) {
-		conn_text(c, 200, "ok", head);
-		return;
-	}
-	c->file = file_open(s, path, &size);
+	c->file = file_open(s, rq.path, &size);
 	if (c->file == -1) {
-		conn_text(c, 404, "Not Found", head);
+		conn_text(c, 404, "Not Found", rq.head);
 		return;
 	}
 	c->off = 0;
 	c->end = size;
-	conn_respond(c, 200, "OK", size, content_type(path), head);
+	conn_respond(c, 200, "OK", size, content_type(rq.path), rq.head);
 }
 
 /* Reads what the client sent; answers once the head is complete. */

@@ -14,6 +14,8 @@
 #ifndef FLINT_SOURCE_SERVER_H
 #define FLINT_SOURCE_SERVER_H
 
+#include <stdbool.h>
+
 #include "core/err.h"
 #include "core/log.h"
 
@@ -24,6 +26,20 @@
 #define SERVER_DRAIN_MS        2000  /* reading the rest after an error */
 
 struct source_server;
+
+/* A request line the server accepts. */
+struct server_request {
+	bool head;        /* HEAD, else GET */
+	const char *path; /* decoded, '/'-rooted, no ".." segment */
+};
+
+/*
+ * Parses a request line ("GET /a/b%2e.txt?x HTTP/1.1", NUL-terminated,
+ * edited in place): 0 with *out filled, or the HTTP status to answer:
+ * 400 (malformed line, bad escape or NUL, path not rooted or with a
+ * ".." segment) or 405 (a method other than GET and HEAD).
+ */
+int server_request_parse(struct server_request *out, char *line);
 
 /*
  * Listens on addr (":9090", "127.0.0.1:9090", port 0 for any) and serves
