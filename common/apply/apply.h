@@ -27,14 +27,15 @@
 #include "doc/doc.h"
 #include "k8s/k8s.h"
 
-/* The annotations and labels Flux reads on applied objects; the prefix
- * is the owner's API group (kustomize.toolkit.fluxcd.io). */
-#define APPLY_ANN_SSA   "/ssa"   /* Override|Merge|IfNotPresent|Ignore */
-#define APPLY_ANN_FORCE "/force" /* Enabled: recreate when immutable */
-#define APPLY_ANN_PRUNE "/prune" /* disabled: never delete */
-#define APPLY_ANN_RECONCILE                               \
-	"/reconcile" /* disabled: neither apply nor prune \
-	              */
+/* The annotations Flux reads on applied objects, after the owner's API
+ * group (kustomize.toolkit.fluxcd.io): ssa is Override, Merge,
+ * IfNotPresent or Ignore; force Enabled recreates on immutable-field
+ * errors; prune disabled never deletes; reconcile disabled neither
+ * applies nor prunes. Values compare without regard to case. */
+#define APPLY_ANN_SSA       "/ssa"
+#define APPLY_ANN_FORCE     "/force"
+#define APPLY_ANN_PRUNE     "/prune"
+#define APPLY_ANN_RECONCILE "/reconcile"
 
 /* What happened to one object; the words are Flux's change-set actions. */
 enum apply_action {
@@ -122,19 +123,22 @@ struct apply_opts {
  * On success *out is the change set (the caller's, apply_result_free()).
  * Errors: ERR_INVALID for an object without apiVersion, kind or name, or
  * one the server rejects (an immutable field changed without force: the
- * message is the server's, prefixed with the subject); ERR_NOTFOUND
- * (reason "NoKindMatch") for an unknown kind; ERR_TIMEOUT when CRDs do
- * not become Established in time; client errors otherwise. Objects
- * applied before a failure stay applied.
+ * message is the server's, prefixed with "<subject> dry-run failed
+ * (<reason>)"); ERR_NOTFOUND (reason "NoKindMatch") for an unknown kind,
+ * after waiting up to wait_timeout_ms for kinds the set's own CRDs bring;
+ * ERR_TIMEOUT when CRDs do not become Established in time; client errors
+ * otherwise. Earlier stages stay applied after a failure, and so do
+ * objects written before a write (not dry-run) failure; with force, an
+ * object is deleted for recreation during the dry-run phase, as in Flux.
  */
 int apply_set(struct apply_result **out, struct k8s *k,
     const struct doc *objects, const struct apply_opts *opts, struct err *err);
 
 /*
- * The stage an object belongs to: 0 for CRDs, Namespaces, ClusterRoles
- * (and the other cluster-wide definitions Flux puts first), 1 for class
- * kinds (StorageClass, IngressClass, RuntimeClass, PriorityClass, ...), 2
- * for the rest. Exposed for tests and for prune, which deletes in reverse.
+ * The stage an object belongs to: 0 for CRDs, Namespaces and
+ * ClusterRoles (the cluster definitions Flux applies first), 1 for kinds
+ * whose name ends in "Class" (StorageClass, IngressClass, PriorityClass,
+ * ...), 2 for the rest. Exposed for tests; prune deletes in reverse.
  */
 int apply_stage(const char *api_version, const char *kind);
 
