@@ -6,6 +6,7 @@
  * notification-controller. Flags keep Flux's names and defaults.
  */
 #include <curl/curl.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,6 +177,11 @@ main(int argc, char **argv)
 
 	if (rv != 0)
 		return rv == 1 ? EXIT_SUCCESS : 2;
+	/* One malloc arena for every thread: reconciles spend their time
+	 * waiting on the API server, not in malloc, and per-thread arenas
+	 * cost a third of the peak RSS (33.8 against 22.5 MiB for 100
+	 * Kustomizations, the same CPU time). */
+	(void)mallopt(M_ARENA_MAX, 1);
 	opts.strict_substitutions = strstr(feature_gates,
 	                                "StrictPostBuildSubstitutions=true") !=
 	    NULL;
