@@ -154,6 +154,28 @@ apply(struct run *run, struct err *err)
 /* ---- health ---------------------------------------------------------------
  */
 
+/* Kinds with no status at all: kstatus finds them Current as soon as
+ * they exist, and apply_set() just made sure they do, so watching them
+ * would only cost a list and a watch per reconcile. */
+static bool
+always_current(const struct apply_entry *e)
+{
+	static const char *const core[] = { "ConfigMap", "Secret",
+		"ServiceAccount" };
+	static const char *const rbac[] = { "Role", "RoleBinding",
+		"ClusterRole", "ClusterRoleBinding" };
+	bool is_core = strcmp(e->group, "") == 0;
+	bool is_rbac = strcmp(e->group, "rbac.authorization.k8s.io") == 0;
+
+	for (size_t i = 0; is_core && i < sizeof(core) / sizeof(core[0]); i++)
+		if (strcmp(e->kind, core[i]) == 0)
+			return true;
+	for (size_t i = 0; is_rbac && i < sizeof(rbac) / sizeof(rbac[0]); i++)
+		if (strcmp(e->kind, rbac[i]) == 0)
+			return true;
+	return false;
+}
+
 static size_t
 refs_from_applied(struct k8s_ref *refs, const struct apply_result *res)
 {
@@ -162,7 +184,8 @@ refs_from_applied(struct k8s_ref *refs, const struct apply_result *res)
 	for (size_t i = 0; res != NULL && i < res->n; i++) {
 		const struct apply_entry *e = &res->entries[i];
 
-		if (e->action == APPLY_SKIPPED || e->action == APPLY_DELETED)
+		if (e->action == APPLY_SKIPPED || e->action == APPLY_DELETED ||
+		    always_current(e))
 			continue;
 		refs[n++] = (struct k8s_ref){ e->api_version, e->kind,
 			e->namespace, e->name };
@@ -198,18 +221,20 @@ health(struct run *run, struct err *err)
 	    : (run->spec.health_checks != NULL
 	              ? run->spec.health_checks->u.seq.n
 	              : 0);
-	struct k8s_ref *refs;
 	struct health_opts ho = { run->spec.timeout_ms, true };
+	struct k8s_ref *refs;
 	size_t n;
 	int rv;
 
+	if (!run->spec.wait && run->spec.health_checks == NULL)
+		return 0;
+	run->checked_health = true; /* even when nothing needs a watch */
 	if (cap == 0)
 		return 0;
 	refs = xcalloc(cap, sizeof(*refs));
 	n = run->spec.wait ? refs_from_applied(refs, run->applied)
 	                   : refs_from_spec(refs, run->spec.health_checks,
 	                         run->obj->namespace);
-	run->checked_health = n > 0;
 	rv = n > 0 ? health_wait(NULL, run_client(run), refs, n, &ho, err) : 0;
 	free(refs);
 	if (rv == -1)

@@ -166,8 +166,10 @@ case_apply_update_prune() {
 	cm_file "$T/src" two v1
 	publish "$T/src" "main@sha1:1111111111111111111111111111111111111111"
 	controller
-	ks app "path: ./"
+	ks app "path: ./" "wait: true"
 	wait_for "Ready" ready_is app True ReconciliationSucceeded
+	[ "$(jp kustomization/app '{.status.conditions[?(@.type=="Healthy")].status}')" = True ] ||
+	    fail "Healthy not True"
 	[ "$(cm_data one value)" = v1 ] || fail "one not applied"
 	[ "$(jp configmap/one '{.metadata.labels.kustomize\.toolkit\.fluxcd\.io/name}')" = app ] ||
 	    fail "owner label missing"
