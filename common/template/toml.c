@@ -11,7 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define TOML_MAX_DEPTH 100
+#define TOML_MAX_DEPTH 100 /* nested tables */
+#define TOML_MAX_NEST  512 /* nested arrays and inline tables, as toYaml */
 
 enum toml_type {
 	TT_NIL,
@@ -27,7 +28,8 @@ struct toml_key {
 
 struct toml {
 	struct buf *b;
-	bool written; /* the Encoder's hasWritten: newlines wait for it */
+	unsigned nest; /* arrays and inline tables being written */
+	bool written;  /* the Encoder's hasWritten: newlines wait for it */
 	struct toml_key path[TOML_MAX_DEPTH];
 };
 
@@ -135,10 +137,14 @@ key_path(struct toml *t, size_t depth)
 }
 
 static int
-type_of(enum toml_type *tt, const struct tmpl_val *v, struct err *err)
+type_of(enum toml_type *tt, const struct tmpl_val *v, unsigned nest,
+    struct err *err)
 {
 	enum toml_type e;
 
+	if (nest > TOML_MAX_NEST)
+		return err_set(err, ERR_LIMIT,
+		    "toml: value nested deeper than %d", TOML_MAX_NEST);
 	*tt = v->kind == TMPL_NIL ? TT_NIL
 	    : v->kind == TMPL_MAP ? TT_HASH
 	                          : TT_OTHER;
@@ -146,7 +152,7 @@ type_of(enum toml_type *tt, const struct tmpl_val *v, struct err *err)
 		return 0;
 	*tt = TT_ARRAY_HASH;
 	for (size_t i = 0; i < v->u.l->n; i++) {
-		if (type_of(&e, &v->u.l->items[i], err) == -1)
+		if (type_of(&e, &v->u.l->items[i], nest + 1, err) == -1)
 			return -1;
 		if (e == TT_NIL)
 			return err_set(err, ERR_INVALID,
@@ -180,8 +186,28 @@ float_text(struct toml *t, double f)
 static int map_body(struct toml *t, size_t depth, const struct tmpl_map *m,
     bool inline_, struct err *err);
 
+static int element_in(struct toml *t, size_t depth, const struct tmpl_val *v,
+    struct err *err);
+
+/* One value after "key = " or in an array, nested no deeper than
+ * TOML_MAX_NEST. */
 static int
 element(struct toml *t, size_t depth, const struct tmpl_val *v, struct err *err)
+{
+	int rv;
+
+	if (t->nest >= TOML_MAX_NEST)
+		return err_set(err, ERR_LIMIT,
+		    "toml: value nested deeper than %d", TOML_MAX_NEST);
+	t->nest++;
+	rv = element_in(t, depth, v, err);
+	t->nest--;
+	return rv;
+}
+
+static int
+element_in(struct toml *t, size_t depth, const struct tmpl_val *v,
+    struct err *err)
 {
 	switch (v->kind) {
 	case TMPL_STR:
@@ -279,14 +305,14 @@ map_pass(struct toml *t, size_t depth, const struct tmpl_map *m, bool sub,
 	enum toml_type tt;
 
 	for (size_t i = 0; i < m->n; i++)
-		if (type_of(&tt, &m->items[i].val, err) == 0 &&
+		if (type_of(&tt, &m->items[i].val, 0, err) == 0 &&
 		    (tt == TT_HASH || tt == TT_ARRAY_HASH) == sub)
 			last = i;
 	for (size_t i = 0; i <= last && last != SIZE_MAX; i++) {
 		const struct tmpl_pair *p = &m->items[i];
 		int rv;
 
-		if (type_of(&tt, &p->val, err) == -1)
+		if (type_of(&tt, &p->val, 0, err) == -1)
 			return -1;
 		if ((tt == TT_HASH || tt == TT_ARRAY_HASH) != sub ||
 		    tt == TT_NIL)
@@ -313,7 +339,7 @@ map_body(struct toml *t, size_t depth, const struct tmpl_map *m, bool inline_,
 		return err_set(err, ERR_LIMIT, "toml: nested deeper than %d",
 		    TOML_MAX_DEPTH);
 	for (size_t i = 0; i < m->n; i++) {
-		if (type_of(&tt, &m->items[i].val, err) == -1)
+		if (type_of(&tt, &m->items[i].val, 0, err) == -1)
 			return -1;
 		has_sub = has_sub || tt == TT_HASH || tt == TT_ARRAY_HASH;
 	}
@@ -332,7 +358,7 @@ encode(struct toml *t, size_t depth, const struct tmpl_val *v, struct err *err)
 {
 	enum toml_type tt;
 
-	if (type_of(&tt, v, err) == -1)
+	if (type_of(&tt, v, 0, err) == -1)
 		return -1;
 	switch (tt) {
 	case TT_NIL:

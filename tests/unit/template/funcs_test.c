@@ -240,6 +240,28 @@ T_TEST(test_encodings_digests_yaml_json)
 	CHECK_ROWS(rows);
 }
 
+/* Deeply nested values fail with a limit instead of overflowing the
+ * stack (Go's stack grows; ours does not). */
+T_TEST(test_to_toml_deep_nesting_is_a_limit)
+{
+	static const char deep[] =
+	    "{{ $x := list }}{{ range until 600 }}{{ $x = list $x }}{{ end }}"
+	    "{{ toToml (dict \"a\" $x) }}";
+	static const char ok[] =
+	    "{{ $x := list }}{{ range until 3 }}{{ $x = list $x }}{{ end }}"
+	    "{{ toToml (dict \"a\" $x) }}";
+	struct err err = ERR_INIT;
+	char *got = render(deep, &err);
+
+	T_TRUE(got == NULL);
+	T_EQ(err.code, ERR_LIMIT);
+	free(got);
+	err_reset(&err);
+	got = render(ok, &err);
+	T_STREQ(got, "a = [[[[]]]]\n");
+	free(got);
+}
+
 T_TEST(test_regex_like_go)
 {
 	static const struct row rows[] = {
