@@ -322,6 +322,34 @@ emit_dotenv(struct buf *out, const struct doc_node *tree, struct err *err)
 	return buf_check(out, err);
 }
 
+/* JSON as sops writes it: Go's json.MarshalIndent with a tab per level
+ * and a final newline. doc_emit_json() indents by two spaces, and a
+ * string never holds a raw newline, so leading pairs become tabs. */
+static int
+emit_json(struct buf *out, const struct doc_node *tree, struct err *err)
+{
+	struct buf tmp;
+	const char *p, *end;
+	int rc;
+
+	buf_init(&tmp, out->max);
+	if ((rc = doc_emit_json(&tmp, tree, DOC_JSON_INDENT, err)) == 0) {
+		for (p = tmp.data, end = tmp.data + tmp.len; p < end;) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			const char *e = nl != NULL ? nl + 1 : end;
+
+			for (; p + 1 < e && p[0] == ' ' && p[1] == ' '; p += 2)
+				buf_putc(out, '\t');
+			buf_append(out, p, (size_t)(e - p));
+			p = e;
+		}
+		buf_putc(out, '\n');
+		rc = buf_check(out, err);
+	}
+	buf_release_secret(&tmp);
+	return rc;
+}
+
 static int
 emit(struct buf *out, const struct loaded *l, enum sops_format fmt,
     struct err *err)
@@ -341,11 +369,7 @@ emit(struct buf *out, const struct loaded *l, enum sops_format fmt,
 		if (l->n != 1)
 			return err_set(err, ERR_INVALID,
 			    "cannot emit %zu documents as JSON", l->n);
-		if (doc_emit_json(out, l->branches[0], DOC_JSON_INDENT, err) ==
-		    -1)
-			return -1;
-		buf_putc(out, '\n');
-		return buf_check(out, err);
+		return emit_json(out, l->branches[0], err);
 	case SOPS_FORMAT_DOTENV:
 		return emit_dotenv(out, l->branches[0], err);
 	case SOPS_FORMAT_BINARY:

@@ -176,6 +176,7 @@ dec_to out.json file k1.txt json enc.json
 "$sops" decrypt enc.json >ref.json
 check "json: flint equals plaintext" same_tree json plain.json out.json
 check "json: flint equals sops decrypt" same_tree json ref.json out.json
+check "json: flint writes what sops decrypt writes, byte for byte" cmp -s ref.json out.json
 python3 - enc.json t.json <<'PY'
 import re, sys
 s = open(sys.argv[1]).read()
