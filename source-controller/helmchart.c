@@ -7,16 +7,27 @@
  * as <chart>-<version>.tgz; the revision is the chart version. Nothing is
  * downloaded when that version is already stored.
  *
- * Not supported yet, and said so with Stalled: GitRepository and Bucket
- * sources, valuesFiles, verify and HelmRepositories of type oci.
+ * From a GitRepository: its artifact (digest checked) is extracted, the
+ * chart at spec.chart is packaged with its charts/ and valuesFiles
+ * merged in (chartpkg), and stored as <name>-<version>.tgz; the revision
+ * is the chart version, with "+<12 hex of the commit>" under
+ * reconcileStrategy Revision. A new source revision repackages; the
+ * same version is not stored twice.
+ *
+ * Not supported yet, and said so with Stalled: Bucket sources,
+ * valuesFiles with a HelmRepository, verify and HelmRepositories of
+ * type oci.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "artifact/artifact.h"
 #include "chart/chart.h"
+#include "chartpkg.h"
 #include "core/arena.h"
 #include "core/mem.h"
 #include "core/str.h"
@@ -27,22 +38,27 @@
 #define KIND       "HelmChart"
 #define KIND_LOWER "helmchart"
 
-#define CHART_MAX_BYTES    ((uint64_t)10 << 20) /* Flux's default */
-#define REASON_PULL_OK     "ChartPullSucceeded"
-#define REASON_REFERENCE   "InvalidChartReference"
-#define REASON_PULL_ERROR  "ChartPullError"
-#define REASON_SOURCE_MISS "SourceUnavailable"
-#define REASON_UNSUPPORTED "UnsupportedFeature"
-#define REASON_FAILED      "Failed"
+#define CHART_MAX_BYTES      ((uint64_t)10 << 20) /* Flux's default */
+#define REASON_PULL_OK       "ChartPullSucceeded"
+#define REASON_REFERENCE     "InvalidChartReference"
+#define REASON_PULL_ERROR    "ChartPullError"
+#define REASON_SOURCE_MISS   "SourceUnavailable"
+#define REASON_UNSUPPORTED   "UnsupportedFeature"
+#define REASON_FAILED        "Failed"
+#define REASON_PACKAGE_OK    "ChartPackageSucceeded"
+#define REASON_PACKAGE_ERROR "ChartPackageError"
 
 /* One reconcile: the object and the HelmRepository it pulls from. */
 struct helmchart {
 	struct srcobj o;
 	const char *chart;
 	const char *version; /* constraint */
+	const char *kind;    /* of the source */
+	bool git;
 	struct doc *repo_doc;
 	const struct doc_node *repo; /* its root */
 	const char *repo_url;
+	const char *src_path, *src_rev, *src_digest; /* a GitRepository's */
 };
 
 static int
@@ -67,12 +83,14 @@ check_spec(struct helmchart *h, struct err *err)
 		    "spec.chart and spec.sourceRef.name are required");
 		return err_reason(err, REASON_REFERENCE);
 	}
-	if (kind == NULL || strcmp(kind, "HelmRepository") != 0)
+	h->kind = kind != NULL ? kind : "";
+	h->git = strcmp(h->kind, "GitRepository") == 0;
+	if (!h->git && strcmp(h->kind, "HelmRepository") != 0)
 		return unsupported(err,
-		    arena_printf(h->o.a, "sourceRef kind '%s'",
-		        kind != NULL ? kind : ""));
-	if (vf != NULL && vf->kind == DOC_SEQ && vf->u.seq.n > 0)
-		return unsupported(err, "spec.valuesFiles");
+		    arena_printf(h->o.a, "sourceRef kind '%s'", h->kind));
+	if (!h->git && vf != NULL && vf->kind == DOC_SEQ && vf->u.seq.n > 0)
+		return unsupported(err,
+		    "spec.valuesFiles with a HelmRepository");
 	if (doc_ptr_find(h->o.spec, "/verify") != NULL)
 		return unsupported(err, "spec.verify");
 	return 0;
@@ -207,16 +225,17 @@ verify_chart(struct helmchart *h, int fd, struct err *err)
 	return 0;
 }
 
-/* status.observed* and status.url once the artifact is in place. */
+/* status.observed* and status.url once the artifact is in place;
+ * name is the chart's (from Chart.yaml). */
 static void
-set_observed(struct helmchart *h, const char *url)
+set_observed(struct helmchart *h, const char *name, const char *url)
 {
 	struct srcobj *o = &h->o;
 	const char *rev = doc_str(
 	    doc_ptr_find(h->repo, "/status/artifact/revision"));
 
 	doc_map_set(o->a, o->status, "observedChartName", 17,
-	    doc_new_str(o->a, h->chart, strlen(h->chart)));
+	    doc_new_str(o->a, name, strlen(name)));
 	if (rev != NULL)
 		doc_map_set(o->a, o->status, "observedSourceArtifactRevision",
 		    30, doc_new_str(o->a, rev, strlen(rev)));
@@ -249,7 +268,7 @@ pull(struct helmchart *h, const struct helmindex_entry *e, int fd)
 
 	o->key.file = arena_printf(o->a, "%s-%s.tgz", h->chart, e->version);
 	if (unchanged(h, e->version)) {
-		set_observed(h, NULL);
+		set_observed(h, h->chart, NULL);
 		return reconciler_finish(o->r, NULL, REASON_PULL_OK, msg, NULL);
 	}
 	if (download(h, e, fd, &err) == -1 || verify_chart(h, fd, &err) == -1) {
@@ -261,9 +280,218 @@ pull(struct helmchart *h, const struct helmindex_entry *e, int fd)
 	if (srcobj_store(o, &art, fd, NULL, e->version, &err) == -1)
 		return reconciler_finish(o->r, &err, REASON_FAILED, NULL, NULL);
 	n = strlen(art.url) - strlen(o->key.file);
-	set_observed(h,
+	set_observed(h, h->chart,
 	    arena_printf(o->a, "%.*slatest.tar.gz", (int)n, art.url));
 	return srcobj_announce(o, &art, e->version, REASON_PULL_OK, msg, msg);
+}
+
+/* A failure before anything was fetched: FetchFailed, and a missing
+ * source is waited for as Flux does (--requeue-dependency). */
+static struct result
+fail_early(struct helmchart *h, struct err *err)
+{
+	struct result res;
+
+	srcobj_cond(&h->o, SOURCE_COND_FETCH_FAILED, "True",
+	    err->reason != NULL ? err->reason : REASON_FAILED, err->msg);
+	res = reconciler_finish(h->o.r, err, REASON_FAILED, NULL, NULL);
+	if (err->reason != NULL && strcmp(err->reason, REASON_SOURCE_MISS) == 0)
+		res = result_retry_after(h->o.ctx->flags.requeue_dependency_ms);
+	return res;
+}
+
+/* ---- charts packaged from a GitRepository ------------------------------ */
+
+/* Reads the GitRepository and its artifact's path, revision, digest. */
+static int
+git_source_get(struct helmchart *h, struct err *err)
+{
+	const char *name = srcobj_str(&h->o, "/sourceRef/name");
+	struct k8s_ref ref = { SOURCE_API_VERSION, "GitRepository",
+		h->o.obj->namespace, name };
+
+	if (k8s_get(&h->repo_doc, reconciler_k8s(h->o.r), &ref, err) == -1) {
+		err_wrap(err, "failed to get source: GitRepository '%s'", name);
+		err->reason = REASON_SOURCE_MISS;
+		return -1;
+	}
+	h->repo = doc_root(h->repo_doc, 0);
+	h->src_path = doc_str(doc_ptr_find(h->repo, "/status/artifact/path"));
+	h->src_rev = doc_str(
+	    doc_ptr_find(h->repo, "/status/artifact/revision"));
+	h->src_digest = doc_str(
+	    doc_ptr_find(h->repo, "/status/artifact/digest"));
+	if (h->src_path == NULL || h->src_rev == NULL) {
+		err_set(err, ERR_NOTFOUND,
+		    "GitRepository '%s' is not ready: no artifact", name);
+		return err_reason(err, REASON_SOURCE_MISS);
+	}
+	return 0;
+}
+
+/* Extracts the source artifact (digest checked) into dir. */
+static int
+git_extract(struct helmchart *h, const char *dir, struct err *err)
+{
+	int fd = -1, rv;
+
+	if (storage_open(&fd, h->o.ctx->storage, h->src_path, err) == -1)
+		rv = -1;
+	else
+		rv = artifact_extract(dir, fd, h->src_digest, NULL, err);
+	if (fd != -1)
+		close(fd);
+	if (rv == -1) {
+		err_wrap(err, "failed to extract source artifact '%s'",
+		    h->src_path);
+		err->reason = SOURCE_REASON_STORAGE_FAILED;
+	}
+	return rv;
+}
+
+/* Build metadata for reconcileStrategy Revision: the first 12 hex
+ * digits of the commit (the revision's hash after its last ':'). */
+static const char *
+git_version_meta(struct helmchart *h)
+{
+	const char *s = srcobj_str(&h->o, "/reconcileStrategy");
+	const char *hash = strrchr(h->src_rev, ':');
+
+	if (s == NULL || strcmp(s, "Revision") != 0)
+		return NULL;
+	hash = hash != NULL ? hash + 1 : h->src_rev;
+	return arena_printf(h->o.a, "%.12s", hash);
+}
+
+/* spec.valuesFiles as a string array in the arena. */
+static const char **
+values_files(struct helmchart *h, size_t *n)
+{
+	const struct doc_node *vf = doc_ptr_find(h->o.spec, "/valuesFiles");
+	const char **v;
+
+	*n = 0;
+	if (vf == NULL || vf->kind != DOC_SEQ || vf->u.seq.n == 0)
+		return NULL;
+	v = arena_alloc(h->o.a, vf->u.seq.n * sizeof(*v));
+	for (size_t i = 0; i < vf->u.seq.n; i++)
+		if (doc_str(vf->u.seq.items[i]) != NULL)
+			v[(*n)++] = doc_str(vf->u.seq.items[i]);
+	return v;
+}
+
+/* Nothing changed since the stored package: same source revision,
+ * chart path and generation, and the file still there. */
+static bool
+git_unchanged(struct helmchart *h)
+{
+	const char *seen = doc_str(
+	    doc_map_get(h->o.status, "observedSourceArtifactRevision"));
+	const char *name = doc_str(
+	    doc_map_get(h->o.status, "observedChartName"));
+	const struct doc_node *og = doc_map_get(h->o.status,
+	    "observedGeneration");
+	struct err err = ERR_INIT;
+	int64_t gen = -1;
+
+	return seen != NULL && strcmp(seen, h->src_rev) == 0 && name != NULL &&
+	    og != NULL && doc_get_int(&gen, og, &err) == 0 &&
+	    gen == h->o.obj->generation &&
+	    srcobj_stored_revision(&h->o) != NULL;
+}
+
+/* Packages the chart of the extracted tree at work/src into fd. */
+static int
+git_package(struct helmchart *h, struct chartpkg_result *pkg, const char *work,
+    int fd, struct err *err)
+{
+	char *src = arena_printf(h->o.a, "%s/src", work);
+	char *lay = arena_printf(h->o.a, "%s/pkg", work);
+	struct chartpkg_opts po = { .src_root = src,
+		.chart_path = h->chart,
+		.ignore_missing_values = srcobj_true(&h->o,
+		    "/ignoreMissingValuesFiles"),
+		.version_meta = git_version_meta(h) };
+
+	po.values_files = values_files(h, &po.nvalues_files);
+	if (mkdir(src, 0700) == -1 || mkdir(lay, 0700) == -1)
+		return err_errno(err, errno, "make work directories in '%s'",
+		    work);
+	if (git_extract(h, src, err) == -1)
+		return -1;
+	if (chartpkg_pack(pkg, fd, lay, &po, err) == -1) {
+		err_wrap(err, "chart package error");
+		err->reason = REASON_PACKAGE_ERROR;
+		return -1;
+	}
+	return 0;
+}
+
+/* Stores the package unless that version is stored already. */
+static struct result
+git_store(struct helmchart *h, const struct chartpkg_result *pkg, int fd)
+{
+	struct srcobj *o = &h->o;
+	const char *stored = srcobj_stored_revision(o);
+	const char *msg = arena_printf(o->a,
+	    "packaged '%s' chart with version '%s'", pkg->name, pkg->version);
+	struct storage_artifact art;
+	struct err err = ERR_INIT;
+	size_t n;
+
+	o->key.file = arena_printf(o->a, "%s-%s.tgz", pkg->name, pkg->version);
+	if (stored != NULL && strcmp(stored, pkg->version) == 0) {
+		set_observed(h, pkg->name, NULL);
+		return reconciler_finish(o->r, NULL, REASON_PACKAGE_OK, msg,
+		    NULL);
+	}
+	if (srcobj_store(o, &art, fd, NULL, pkg->version, &err) == -1)
+		return reconciler_finish(o->r, &err, REASON_FAILED, NULL, NULL);
+	n = strlen(art.url) - strlen(o->key.file);
+	set_observed(h, pkg->name,
+	    arena_printf(o->a, "%.*slatest.tar.gz", (int)n, art.url));
+	return srcobj_announce(o, &art, pkg->version, REASON_PACKAGE_OK, msg,
+	    msg);
+}
+
+static struct result
+gitchart_reconcile(struct helmchart *h, int fd)
+{
+	struct chartpkg_result pkg = { 0 };
+	struct err err = ERR_INIT;
+	struct result res;
+	char *work;
+
+	if (git_source_get(h, &err) == -1)
+		return fail_early(h, &err);
+	if (git_unchanged(h))
+		return reconciler_finish(h->o.r, NULL, REASON_PACKAGE_OK,
+		    arena_printf(h->o.a,
+		        "packaged '%s' chart with version '%s'",
+		        doc_str(doc_map_get(h->o.status, "observedChartName")),
+		        srcobj_stored_revision(&h->o)),
+		    NULL);
+	work = arena_printf(h->o.a, "%s/tmp/helmchart-XXXXXX",
+	    h->o.ctx->flags.cache_dir);
+	if (mkdtemp(work) == NULL) {
+		err_errno(&err, errno, "mkdtemp '%s'", work);
+		err.reason = SOURCE_REASON_STORAGE_FAILED;
+		return reconciler_finish(h->o.r, &err, REASON_FAILED, NULL,
+		    NULL);
+	}
+	if (git_package(h, &pkg, work, fd, &err) == -1) {
+		srcobj_cond(&h->o, SOURCE_COND_FETCH_FAILED, "True", err.reason,
+		    err.msg);
+		res = reconciler_finish(h->o.r, &err, REASON_FAILED, NULL,
+		    NULL);
+	} else {
+		status_remove_condition(h->o.status, SOURCE_COND_FETCH_FAILED);
+		res = git_store(h, &pkg, fd);
+	}
+	chartpkg_result_release(&pkg);
+	if (artifact_tree_remove(work, false, &err) == -1)
+		log_error(reconciler_log(h->o.r), &err, "removing '%s'", work);
+	return res;
 }
 
 static struct result
@@ -273,18 +501,12 @@ reconcile_chart(struct helmchart *h, int fd)
 	struct err err = ERR_INIT;
 	struct result res;
 
-	if (check_spec(h, &err) == -1 || source_get(h, &err) == -1 ||
-	    index_lookup(h, &e, &err) == -1) {
-		srcobj_cond(&h->o, SOURCE_COND_FETCH_FAILED, "True",
-		    err.reason != NULL ? err.reason : REASON_FAILED, err.msg);
-		res = reconciler_finish(h->o.r, &err, REASON_FAILED, NULL,
-		    NULL);
-		if (err.reason != NULL &&
-		    strcmp(err.reason, REASON_SOURCE_MISS) == 0)
-			res = result_retry_after(
-			    h->o.ctx->flags.requeue_dependency_ms);
-		return res;
-	}
+	if (check_spec(h, &err) == -1)
+		return fail_early(h, &err);
+	if (h->git)
+		return gitchart_reconcile(h, fd);
+	if (source_get(h, &err) == -1 || index_lookup(h, &e, &err) == -1)
+		return fail_early(h, &err);
 	res = pull(h, &e, fd);
 	helmindex_entry_release(&e);
 	return res;

@@ -165,7 +165,7 @@ chunk_match(const char *c, const char *end, const char *s, const char **rest)
 		case '\\':
 			if (++c == end)
 				return -1;
-			/* fallthrough */
+			__attribute__((fallthrough)); /* an escaped rune */
 		default:
 			if (!failed)
 				failed = *c != *s++;

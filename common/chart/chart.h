@@ -64,6 +64,9 @@ void chart_free(struct chart *c);
 /* The chart's name from Chart.yaml (borrowed). */
 const char *chart_name(const struct chart *c);
 
+/* The chart's version from Chart.yaml (borrowed). */
+const char *chart_version(const struct chart *c);
+
 /* User-supplied values, applied as Helm applies them: base, -f files,
  * --set-json, --set, --set-string, --set-file, --set-literal. */
 struct chart_values {

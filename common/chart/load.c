@@ -747,3 +747,9 @@ chart_name(const struct chart *c)
 {
 	return c->name;
 }
+
+const char *
+chart_version(const struct chart *c)
+{
+	return c->version;
+}

@@ -8,6 +8,9 @@
  * host, wrong credentials, a garbage index, no matching version, a chart
  * archive with a path escape, a missing source and an unsupported source
  * kind become Ready=False with Flux's reasons while the others go on.
+ * Charts packaged from a GitRepository (served by git-http-backend) carry
+ * their dependencies and merged valuesFiles, with the chart version (and
+ * the commit under reconcileStrategy Revision) as revision.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -446,9 +449,9 @@ T_TEST(test_chart_failures_carry_fluxs_reasons)
 	T_TRUE(chart_create("nomatch", "charts", "podinfo", "9.x"));
 	T_TRUE(chart_create("evil", "charts", "evil", "*"));
 	T_TRUE(chart_create("nosource", "absent", "podinfo", "*"));
-	T_TRUE(obj_create("HelmChart", "fromgit",
-	    "\"chart\":\"charts/x\",\"sourceRef\":{\"kind\":\"GitRepository\","
-	    "\"name\":\"g\"}"));
+	T_TRUE(obj_create("HelmChart", "frombucket",
+	    "\"chart\":\"charts/x\",\"sourceRef\":{\"kind\":\"Bucket\","
+	    "\"name\":\"b\"}"));
 	d = wait_ready("HelmChart", "nomatch", "False", "InvalidChartReference",
 	    NULL);
 	T_TRUE(d != NULL);
@@ -474,8 +477,148 @@ T_TEST(test_chart_failures_carry_fluxs_reasons)
 	    NULL);
 	T_TRUE(d != NULL);
 	doc_free(d);
-	d = wait_ready("HelmChart", "fromgit", "False", "UnsupportedFeature",
+	d = wait_ready("HelmChart", "frombucket", "False", "UnsupportedFeature",
 	    NULL);
+	T_TRUE(d != NULL);
+	doc_free(d);
+}
+
+/* ---- charts from a GitRepository ---------------------------------------- */
+
+static bool
+git_chart_create(const char *name, const char *chart, const char *extra)
+{
+	char *spec = xasprintf("\"chart\":\"%s\",\"sourceRef\":{\"kind\":"
+	                       "\"GitRepository\",\"name\":\"gitsrc\"}%s",
+	    chart, extra);
+	bool ok = obj_create("HelmChart", name, spec);
+
+	free(spec);
+	return ok;
+}
+
+/* Downloads the chart artifact and extracts it into a new directory
+ * (returned; the caller removes and frees it). */
+static char *
+chart_fetch(const struct doc_node *obj)
+{
+	const char *url = doc_str(doc_ptr_find(obj, "/status/artifact/url"));
+	const char *digest = doc_str(
+	    doc_ptr_find(obj, "/status/artifact/digest"));
+	char *dir = xstrdup("/tmp/flint-helmsrc-chart-XXXXXX");
+	const char *path = NULL;
+	struct err err = ERR_INIT;
+	struct http_resp r;
+	int port;
+
+	if (url == NULL || (port = http_url_port(url, &path)) == -1 ||
+	    !http_get(&r, port, "GET", path) || mkdtemp(dir) == NULL) {
+		t_fail(__FILE__, __LINE__, "chart not downloaded");
+		free(dir);
+		return NULL;
+	}
+	T_EQ(r.status, 200);
+	T_OK(artifact_extract_mem(dir, r.body, r.body_len, digest, NULL, &err),
+	    &err);
+	http_resp_free(&r);
+	return dir;
+}
+
+static char *
+file_text(const char *dir, const char *rel)
+{
+	char *path = xasprintf("%s/%s", dir, rel);
+	FILE *f = fopen(path, "r");
+	char buf[4096];
+	size_t n = 0;
+
+	free(path);
+	if (f == NULL)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	(void)fclose(f);
+	buf[n] = '\0';
+	return xstrdup(buf);
+}
+
+T_TEST(test_git_chart_is_packaged_with_deps_and_values)
+{
+	char *spec, *rev, *dir = NULL, *values = NULL, *dep = NULL;
+	struct err err = ERR_INIT;
+	struct doc *d;
+
+	NEED_SETUP();
+	spec = xasprintf("\"url\":\"%s\",\"ref\":{\"branch\":\"master\"}",
+	    env("GIT_URL"));
+	T_TRUE(obj_create("GitRepository", "gitsrc", spec));
+	free(spec);
+	d = wait_ready("GitRepository", "gitsrc", "True", "Succeeded", NULL);
+	T_TRUE(d != NULL);
+	doc_free(d);
+	T_TRUE(git_chart_create("pkg", "charts/app",
+	    ",\"valuesFiles\":[\"charts/app/values.yaml\",\"env/prod.yaml\"]"));
+	d = wait_ready("HelmChart", "pkg", "True", "ChartPackageSucceeded",
+	    "0.3.0");
+	T_TRUE(d != NULL);
+	if (d != NULL) {
+		const struct doc_node *o = doc_root(d, 0);
+		char *path = xasprintf("helmchart/%s/pkg/app-0.3.0.tgz", fx.ns);
+
+		T_STREQ(doc_str(doc_ptr_find(o, "/status/artifact/path")),
+		    path);
+		T_STREQ(doc_str(doc_ptr_find(o, "/status/observedChartName")),
+		    "app");
+		T_STREQ(cond_field(o, "Ready", "message"),
+		    "packaged 'app' chart with version '0.3.0'");
+		dir = chart_fetch(o);
+		free(path);
+	}
+	if (dir != NULL) {
+		values = file_text(dir, "app/values.yaml");
+		dep = file_text(dir, "app/charts/dep/Chart.yaml");
+		T_TRUE(values != NULL && strstr(values, "replicas: 3") != NULL);
+		T_TRUE(
+		    values != NULL && strstr(values, "image: app:1") != NULL);
+		T_TRUE(dep != NULL && strstr(dep, "name: dep") != NULL);
+		T_OK(artifact_tree_remove(dir, false, &err), &err);
+	}
+	T_TRUE(bus_digest("HelmChart", "pkg", "0.3.0") != NULL);
+	free(values);
+	free(dep);
+	free(dir);
+	doc_free(d);
+	rev = xasprintf("0.3.0+%.12s", env("CHART_COMMIT"));
+	T_TRUE(git_chart_create("pkg-rev", "charts/app",
+	    ",\"reconcileStrategy\":\"Revision\""));
+	d = wait_ready("HelmChart", "pkg-rev", "True", "ChartPackageSucceeded",
+	    rev);
+	T_TRUE(d != NULL);
+	doc_free(d);
+	free(rev);
+}
+
+T_TEST(test_git_chart_failures)
+{
+	struct doc *d;
+
+	NEED_SETUP();
+	T_TRUE(git_chart_create("pkg-missing", "charts/nope", ""));
+	T_TRUE(git_chart_create("pkg-escape", "../../etc", ""));
+	T_TRUE(git_chart_create("pkg-novalues", "charts/app",
+	    ",\"valuesFiles\":[\"env/absent.yaml\"]"));
+	d = wait_ready("HelmChart", "pkg-missing", "False", "ChartPackageError",
+	    NULL);
+	T_TRUE(d != NULL);
+	doc_free(d);
+	d = wait_ready("HelmChart", "pkg-escape", "False", "ChartPackageError",
+	    NULL);
+	T_TRUE(d != NULL);
+	if (d != NULL)
+		T_STREQ(cond_field(doc_root(d, 0), "Stalled", "status"),
+		    "True");
+	doc_free(d);
+	d = wait_ready("HelmChart", "pkg-novalues", "False",
+	    "ChartPackageError", NULL);
 	T_TRUE(d != NULL);
 	doc_free(d);
 }

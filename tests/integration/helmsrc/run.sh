@@ -17,6 +17,7 @@ cleanup() {
 		kill -KILL "$daemon_pid" 2>/dev/null || true
 	fi
 	"$here/servers.sh" stop "$T" || true
+	"$here/../git/servers.sh" stop "$T/git" || true
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -37,6 +38,30 @@ for crd in gitrepositories helmrepositories helmcharts; do
 done
 
 "$here/servers.sh" start "$T"
+# Git over smart HTTP (../git/servers.sh) with a repository holding a
+# chart, its vendored dependency and a values file, for HelmCharts
+# packaged from a GitRepository
+mkdir -p "$T/git"
+"$here/../git/servers.sh" start "$T/git" >/dev/null
+make_chart_repo() {
+	local w=$T/chart-work
+	export GIT_AUTHOR_NAME=flint GIT_AUTHOR_EMAIL=flint@example.com
+	export GIT_COMMITTER_NAME=flint GIT_COMMITTER_EMAIL=flint@example.com
+	export GIT_CONFIG_NOSYSTEM=1 HOME=$T/git/home
+	git init -q -b master "$w"
+	mkdir -p "$w/charts/app/templates" "$w/charts/app/charts/dep" "$w/env"
+	printf 'apiVersion: v2\nname: app\nversion: 0.3.0\n' > "$w/charts/app/Chart.yaml"
+	printf 'replicas: 1\nimage: app:1\n' > "$w/charts/app/values.yaml"
+	printf 'kind: ConfigMap\n' > "$w/charts/app/templates/cm.yaml"
+	printf 'apiVersion: v2\nname: dep\nversion: 1.0.0\n' > "$w/charts/app/charts/dep/Chart.yaml"
+	printf 'replicas: 3\n' > "$w/env/prod.yaml"
+	git -C "$w" add -A
+	git -C "$w" commit -q -m chart
+	git clone -q --bare "$w" "$T/git/repos/charts.git"
+	echo "CHART_COMMIT=$(git -C "$w" rev-parse HEAD)" >> "$T/env"
+	echo "GIT_URL=$(grep '^HTTP_URL=' "$T/git/env" | cut -d= -f2)/git/charts.git" >> "$T/env"
+}
+(make_chart_repo)
 port=$(free_port)
 {
 	echo "STORAGE_DIR=$T/storage"
@@ -50,7 +75,8 @@ set +a
 "$daemon" --storage-path="$STORAGE_DIR" --storage-addr="$STORAGE_ADDR" \
     --storage-adv-addr="$STORAGE_ADDR" --bus-artifacts="$BUS_ARTIFACTS" \
     --bus-reconcile="$BUS_RECONCILE" --artifact-retention-ttl=1s \
-    --concurrent=4 --kubeconfig="$KUBECONFIG" --log-level=debug \
+    --concurrent=4 --requeue-dependency=2s --kubeconfig="$KUBECONFIG" \
+    --log-level=debug \
     >"$T/daemon.log" 2>&1 &
 daemon_pid=$!
 
