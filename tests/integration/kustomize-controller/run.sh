@@ -407,6 +407,69 @@ case_events_on_bus() {
 	[ $rc -eq 0 ] || { cat "$T/events.txt"; fail "kc_events exited with $rc"; }
 }
 
+# The Kustomization's kustomize fields written into the build, as Flux
+# does: namePrefix/nameSuffix, images, patches, commonMetadata, and a
+# targetNamespace over a plain directory (no kustomization.yaml).
+case_kustomize_fields() {
+	kubectl create ns "$ns-target" >/dev/null
+	mkdir -p "$T/src"
+	cat >"$T/src/app.yaml" <<EOF
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: "registry.invalid/web:1.0"}]}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {mode: plain}
+EOF
+	publish "$T/src" "main@sha1:1111111111111111111111111111111111111111"
+	controller
+	ks app "path: ./" "targetNamespace: $ns-target" "namePrefix: pre-" "nameSuffix: -suf" \
+	    "images: [{name: registry.invalid/web, newTag: '2.0'}]" \
+	    "patches: [{target: {kind: ConfigMap}, patch: '[{\"op\": \"replace\", \"path\": \"/data/mode\", \"value\": \"patched\"}]'}]" \
+	    "commonMetadata: {labels: {team: blue}, annotations: {owner: ops}}"
+	wait_for "Ready" ready_is app True ReconciliationSucceeded
+	local d="kubectl -n $ns-target get"
+	[ "$($d deployment pre-web-suf -o 'jsonpath={.spec.template.spec.containers[0].image}')" = registry.invalid/web:2.0 ] ||
+	    fail "image: $($d deployment pre-web-suf -o 'jsonpath={.spec.template.spec.containers[0].image}')"
+	[ "$($d configmap pre-settings-suf -o 'jsonpath={.data.mode}')" = patched ] || fail "patch not applied"
+	[ "$($d configmap pre-settings-suf -o 'jsonpath={.metadata.labels.team}/{.metadata.annotations.owner}')" = blue/ops ] ||
+	    fail "commonMetadata missing"
+	kubectl -n "$ns-target" delete kustomization --all >/dev/null 2>&1 || true
+	kubectl -n "$ns" delete kustomization app --wait=false >/dev/null
+	wait_for "pruned on deletion" eval "! $d configmap pre-settings-suf >/dev/null 2>&1"
+	kubectl delete ns "$ns-target" --wait=false >/dev/null
+}
+
+# --no-cross-namespace-refs: a sourceRef into another namespace is
+# refused (AccessDenied, Stalled) and nothing is fetched.
+case_cross_namespace_denied() {
+	cm_file "$T/src" one v1
+	publish "$T/src" "main@sha1:1111111111111111111111111111111111111111"
+	kubectl create ns "$ns-other" >/dev/null
+	controller --no-cross-namespace-refs
+	ks app "path: ./" >/dev/null
+	kubectl -n "$ns-other" apply -f - >/dev/null <<EOF
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: app, labels: {flint.test/run: "$run_id"}}
+spec: {interval: 10m, prune: true, path: ./, sourceRef: {kind: GitRepository, name: repo, namespace: $ns}}
+EOF
+	wait_for "same namespace Ready" ready_is app True ReconciliationSucceeded
+	wait_for "AccessDenied" eval '[ "$(kubectl -n "$ns-other" get kustomization app -o "jsonpath={.status.conditions[?(@.type==\"Ready\")].reason}")" = AccessDenied ]'
+	[ "$(kubectl -n "$ns-other" get kustomization app -o 'jsonpath={.status.conditions[?(@.type=="Stalled")].status}')" = True ] ||
+	    fail "not Stalled"
+	kubectl -n "$ns-other" delete kustomization app --wait=false >/dev/null
+	kubectl delete ns "$ns-other" --wait=false >/dev/null
+}
+
 # End to end with a real git server (smart HTTP) and source-controller:
 # a commit pushed to the repository reaches the cluster, carried by the
 # bus's ArtifactEvent and the source status watch.
