@@ -987,6 +987,52 @@ T_TEST(test_timeout_ends_a_hanging_fetch)
 	free(spec);
 }
 
+T_TEST(test_suspend_then_resume)
+{
+	char *spec, *rev;
+	struct k8s_ref ref = ref_of("paused");
+	struct doc *d = NULL;
+
+	NEED_SETUP();
+	spec = xasprintf("\"url\":\"%s/git/repo.git\",\"suspend\":true",
+	    env("HTTP_URL"));
+	T_TRUE(kube_create(fx.k,
+	    "{\"apiVersion\":\"" API "\",\"kind\":\"" KIND "\","
+	    "\"metadata\":{\"name\":\"paused\",\"namespace\":\"%s\","
+	    "\"annotations\":{\"" STATUS_ANNOTATION_REQUESTED_AT "\":\"s1\"}},"
+	    "\"spec\":{\"interval\":\"1h\",%s}}",
+	    fx.ns, spec));
+	/* seen (the request was handled) but left alone */
+	for (int64_t end = kube_now_ms() + WAIT_MS; kube_now_ms() < end;) {
+		struct err err = ERR_INIT;
+
+		doc_free(d);
+		d = NULL;
+		if (k8s_get(&d, fx.k, &ref, &err) == 0 &&
+		    t_streq(doc_str(doc_ptr_find(doc_root(d, 0),
+		                "/status/lastHandledReconcileAt")),
+		        "s1"))
+			break;
+		kube_sleep_ms(100);
+	}
+	T_TRUE(d != NULL);
+	if (d != NULL) {
+		T_STREQ(doc_str(doc_ptr_find(doc_root(d, 0),
+		            "/status/lastHandledReconcileAt")),
+		    "s1");
+		T_TRUE(
+		    doc_ptr_find(doc_root(d, 0), "/status/artifact") == NULL);
+	}
+	doc_free(d);
+	T_EQ(bus_wait("paused", NULL, 0, 500), -1);
+	T_TRUE(kube_patch(fx.k, &ref, "{\"spec\":{\"suspend\":false}}"));
+	rev = rev_of("master", "SHA_ONE");
+	doc_free(expect_artifact("paused", rev, env("SHA_ONE"),
+	    "deploy/app.yaml", "kind: ConfigMap\nname: one\n"));
+	free(rev);
+	free(spec);
+}
+
 T_TEST(test_unsupported_features_stall_with_a_message)
 {
 	char *spec;
