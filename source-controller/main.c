@@ -32,6 +32,7 @@ static const struct source_kind kinds[] = {
 	{ "GitRepository", gitrepo_ctrl_opts },
 	{ "HelmRepository", helmrepo_ctrl_opts },
 	{ "HelmChart", helmchart_ctrl_opts },
+	{ "OCIRepository", ocirepo_ctrl_opts },
 };
 
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))

@@ -150,5 +150,6 @@ void source_deps_notify(struct source_ctx *ctx, const char *kind,
 struct ctrl_opts gitrepo_ctrl_opts(struct source_ctx *ctx);
 struct ctrl_opts helmrepo_ctrl_opts(struct source_ctx *ctx);
 struct ctrl_opts helmchart_ctrl_opts(struct source_ctx *ctx);
+struct ctrl_opts ocirepo_ctrl_opts(struct source_ctx *ctx);
 
 #endif /* FLINT_SOURCE_SOURCE_H */

@@ -622,3 +622,114 @@ T_TEST(test_git_chart_failures)
 	T_TRUE(d != NULL);
 	doc_free(d);
 }
+
+/* ---- OCIRepository against docker-registry ------------------------------ */
+
+static bool
+oci_create(const char *name, const char *url, const char *members)
+{
+	char *spec = xasprintf("\"url\":\"%s\",\"insecure\":true%s", url,
+	    members);
+	bool ok = obj_create("OCIRepository", name, spec);
+
+	free(spec);
+	return ok;
+}
+
+/* Ready with revision; the artifact, extracted, has deploy/app.yaml
+ * with want (extract), or is the layer blob itself (copy). */
+static void
+expect_oci(const char *name, const char *revision, const char *hex,
+    const char *want)
+{
+	struct doc *d = wait_ready("OCIRepository", name, "True", "Succeeded",
+	    revision);
+	char *path = xasprintf("ocirepository/%s/%s/%s.tar.gz", fx.ns, name,
+	    hex);
+	struct err err = ERR_INIT;
+	char *dir = NULL, *text = NULL;
+
+	T_TRUE(d != NULL);
+	if (d != NULL) {
+		const struct doc_node *o = doc_root(d, 0);
+
+		T_STREQ(doc_str(doc_ptr_find(o, "/status/artifact/path")),
+		    path);
+		T_STREQ(doc_str(doc_ptr_find(o,
+		            "/status/artifact/metadata/"
+		            "org.opencontainers.image.source")),
+		    "https://example.com/app");
+		dir = chart_fetch(o);
+	}
+	if (dir != NULL) {
+		text = file_text(dir, "deploy/app.yaml");
+		T_STREQ(text, want);
+		T_OK(artifact_tree_remove(dir, false, &err), &err);
+	}
+	T_TRUE(bus_digest("OCIRepository", name, revision) != NULL);
+	free(text);
+	free(dir);
+	free(path);
+	doc_free(d);
+}
+
+T_TEST(test_oci_artifacts_by_tag_semver_and_digest)
+{
+	char *rev, *dig;
+
+	NEED_SETUP();
+	T_TRUE(
+	    oci_create("tag", env("OCI_URL"), ",\"ref\":{\"tag\":\"v1.0.0\"}"));
+	T_TRUE(oci_create("semver", env("OCI_URL"),
+	    ",\"ref\":{\"semver\":\">=1.0.0\"}"));
+	dig = xasprintf("{\"digest\":\"sha256:%s\"}", env("OCI_V100"));
+	rev = xasprintf(",\"ref\":%s", dig);
+	T_TRUE(oci_create("digest", env("OCI_URL"), rev));
+	free(rev);
+	free(dig);
+	T_TRUE(oci_create("latest", env("OCI_URL"), ""));
+	rev = xasprintf("v1.0.0@sha256:%s", env("OCI_V100"));
+	expect_oci("tag", rev, env("OCI_V100"), "name: one\n");
+	free(rev);
+	rev = xasprintf("v1.1.0@sha256:%s", env("OCI_V110"));
+	expect_oci("semver", rev, env("OCI_V110"), "name: two\n");
+	free(rev);
+	rev = xasprintf("sha256:%s", env("OCI_V100"));
+	expect_oci("digest", rev, env("OCI_V100"), "name: one\n");
+	free(rev);
+	rev = xasprintf("latest@sha256:%s", env("OCI_LATEST"));
+	expect_oci("latest", rev, env("OCI_LATEST"), "name: two\n");
+	free(rev);
+}
+
+T_TEST(test_oci_failures)
+{
+	char *junk = xasprintf("oci://127.0.0.1:%s/junk", env("HELM_PORT"));
+	struct doc *d;
+
+	NEED_SETUP();
+	T_TRUE(
+	    oci_create("notag", env("OCI_URL"), ",\"ref\":{\"tag\":\"v9\"}"));
+	T_TRUE(oci_create("nosemver", env("OCI_URL"),
+	    ",\"ref\":{\"semver\":\">=5.0.0\"}"));
+	T_TRUE(oci_create("junk", junk, ""));
+	T_TRUE(oci_create("nolayer", env("OCI_URL"),
+	    ",\"layerSelector\":{\"mediaType\":\"application/x-none\"}"));
+	free(junk);
+	d = wait_ready("OCIRepository", "notag", "False",
+	    "OCIArtifactPullFailed", NULL);
+	T_TRUE(d != NULL);
+	doc_free(d);
+	d = wait_ready("OCIRepository", "nosemver", "False",
+	    "OCIArtifactPullFailed", NULL);
+	T_TRUE(d != NULL);
+	doc_free(d);
+	d = wait_ready("OCIRepository", "junk", "False",
+	    "OCIArtifactPullFailed", NULL);
+	T_TRUE(d != NULL);
+	doc_free(d);
+	d = wait_ready("OCIRepository", "nolayer", "False",
+	    "OCIArtifactPullFailed", NULL);
+	T_TRUE(d != NULL);
+	doc_free(d);
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# source-controller's Helm kinds end to end: starts a real Helm repository
-# (servers.sh: nginx), installs the HelmRepository and HelmChart CRDs on
+# source-controller's Helm and OCI kinds end to end: starts a real Helm
+# repository and OCI registry (servers.sh: nginx, docker-registry) and
+# real Git servers (../git/servers.sh), installs the source CRDs on
 # the test cluster ($FLINT_CLUSTER_DIR), starts the real daemon on free
 # ports, runs the test binary, then stops the daemon with SIGTERM and
 # fails if it did not exit cleanly (sanitizer reports included).
@@ -29,13 +30,15 @@ free_port() {
 export KUBECONFIG=$FLINT_CLUSTER_DIR/kubeconfig
 export KUBECACHEDIR=$T/kubecache
 # the daemon watches every source kind it serves, so all their CRDs
-for crd in gitrepositories helmrepositories helmcharts; do
+for f in "$root"/manifests/crds/source.toolkit.fluxcd.io_*.yaml; do
 	kubectl --request-timeout=30s apply --server-side --force-conflicts \
-	    --field-manager=flint-helmsrc-test \
-	    -f "$root/manifests/crds/source.toolkit.fluxcd.io_$crd.yaml" >/dev/null
-	kubectl wait --for=condition=Established --timeout=60s \
-	    "crd/$crd.source.toolkit.fluxcd.io" >/dev/null
+	    --field-manager=flint-helmsrc-test -f "$f" >/dev/null
 done
+kubectl wait --for=condition=Established --timeout=60s \
+    crd/gitrepositories.source.toolkit.fluxcd.io \
+    crd/helmrepositories.source.toolkit.fluxcd.io \
+    crd/helmcharts.source.toolkit.fluxcd.io \
+    crd/ocirepositories.source.toolkit.fluxcd.io >/dev/null
 
 "$here/servers.sh" start "$T"
 # Git over smart HTTP (../git/servers.sh) with a repository holding a

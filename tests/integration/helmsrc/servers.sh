@@ -10,6 +10,10 @@
 #              6.1.0, 7.0.0-rc.1, and evil 1.0.0 (a path escape)
 #   /auth/     the same files behind basic auth (flint:s3cret)
 #   /garbage/  an index.yaml that is an HTML error page
+#   /v2/junk/  a "registry" whose manifest is not JSON
+# and Debian's docker-registry on 127.0.0.1:$OCI_PORT holding the OCI
+# artifact flint/app (tags v1.0.0, v1.1.0 and latest; pushed through
+# the v2 API as Flux pushes: a content layer and a config blob).
 set -euo pipefail
 
 cmd=$1
@@ -20,10 +24,67 @@ free_port() {
 }
 
 stop() {
-	if [ -s "$T/nginx.pid" ]; then
-		kill "$(cat "$T/nginx.pid")" 2>/dev/null || true
-		rm -f "$T/nginx.pid"
-	fi
+	for pidfile in "$T/nginx.pid" "$T/registry.pid"; do
+		if [ -s "$pidfile" ]; then
+			kill "$(cat "$pidfile")" 2>/dev/null || true
+			rm -f "$pidfile"
+		fi
+	done
+}
+
+start_registry() {
+	OCI_PORT=$(free_port)
+	mkdir -p "$T/registry"
+	cat > "$T/registry.yml" <<EOT
+version: 0.1
+log: { level: warn }
+storage: { filesystem: { rootdirectory: $T/registry } }
+http: { addr: 127.0.0.1:$OCI_PORT }
+EOT
+	docker-registry serve "$T/registry.yml" >"$T/registry.log" 2>&1 &
+	echo $! > "$T/registry.pid"
+	for _ in $(seq 50); do
+		curl -fs "http://127.0.0.1:$OCI_PORT/v2/" >/dev/null && break
+		sleep 0.1
+	done
+	python3 - "$OCI_PORT" "$T" <<'PY'
+import hashlib, io, json, sys, tarfile, urllib.request
+port, T = sys.argv[1], sys.argv[2]
+base = "http://127.0.0.1:%s/v2/flint/app" % port
+def req(method, url, data=None, ctype=None):
+    r = urllib.request.Request(url, data=data, method=method)
+    if ctype: r.add_header("Content-Type", ctype)
+    return urllib.request.urlopen(r)
+def blob(data):
+    d = "sha256:" + hashlib.sha256(data).hexdigest()
+    loc = req("POST", base + "/blobs/uploads/").headers["Location"]
+    if loc.startswith("/"): loc = "http://127.0.0.1:%s%s" % (port, loc)
+    req("PUT", loc + ("&" if "?" in loc else "?") + "digest=" + d, data,
+        "application/octet-stream")
+    return d
+def layer(text):
+    b = io.BytesIO()
+    with tarfile.open(fileobj=b, mode="w:gz") as t:
+        for name, data in [("deploy/app.yaml", text.encode()), ("README.md", b"app\n")]:
+            i = tarfile.TarInfo(name); i.size = len(data); t.addfile(i, io.BytesIO(data))
+    return b.getvalue()
+cfg = b"{}"
+cd = blob(cfg)
+out = {}
+for tag, text in [("v1.0.0", "name: one\n"), ("v1.1.0", "name: two\n"), ("latest", "name: two\n")]:
+    l = layer(text)
+    m = json.dumps({"schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.cncf.flux.config.v1+json", "digest": cd, "size": len(cfg)},
+        "layers": [{"mediaType": "application/vnd.cncf.flux.content.v1.tar+gzip", "digest": blob(l), "size": len(l)}],
+        "annotations": {"org.opencontainers.image.revision": "main@sha1:" + "ab" * 20,
+                        "org.opencontainers.image.source": "https://example.com/app"}}).encode()
+    req("PUT", base + "/manifests/" + tag, m, "application/vnd.oci.image.manifest.v1+json")
+    out[tag] = hashlib.sha256(m).hexdigest()
+with open(T + "/env", "a") as f:
+    f.write("OCI_URL=oci://127.0.0.1:%s/flint/app\n" % port)
+    f.write("OCI_V100=%s\nOCI_V110=%s\nOCI_LATEST=%s\n" % (out["v1.0.0"], out["v1.1.0"], out["latest"]))
+PY
 }
 
 # chart <name> <version>: a chart directory packed as <name>-<version>.tgz
@@ -84,6 +145,8 @@ make_repo() {
 		echo "generated: \"2026-01-01T00:00:00Z\""
 	} > "$T/www/charts/index.yaml"
 	cp -r "$T/www/charts" "$T/www/auth"
+	mkdir -p "$T/www/v2/junk/manifests"
+	printf '<html>not a manifest</html>\n' > "$T/www/v2/junk/manifests/latest"
 	printf '<html><body><h1>502 Bad Gateway</h1></body></html>\n' \
 	    > "$T/www/garbage/index.yaml"
 	printf 'flint:%s\n' "$(openssl passwd -apr1 s3cret)" > "$T/htpasswd"
@@ -139,6 +202,7 @@ start)
 	HELM_PORT=$(free_port)
 	make_repo
 	start_nginx
+	start_registry
 	;;
 stop)
 	stop
