@@ -9,7 +9,8 @@
  * ReconcileRequests reach the kind by its name in that table.
  *
  * Thread-safe: the context is immutable once main() starts the
- * controllers; the storage and the bus are thread-safe themselves.
+ * controllers; the storage, the bus and the dependency index (which
+ * has its own lock) are thread-safe themselves.
  */
 #ifndef FLINT_SOURCE_SOURCE_H
 #define FLINT_SOURCE_SOURCE_H
