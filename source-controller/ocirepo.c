@@ -289,8 +289,7 @@ layer_pull(struct ocirepo *r, const struct doc_node *layer, int fd,
 	if (blob == -1)
 		return -1;
 	if (oci_blob(r->cli, dig, blob, BLOB_MAX_BYTES, err) == -1) {
-		err->reason = err->code == ERR_AUTH ? SOURCE_REASON_AUTH_FAILED
-		                                    : REASON_PULL_FAILED;
+		err->reason = REASON_PULL_FAILED; /* a 401 too, as Flux */
 	} else if (!copy && layer_extract(r, blob, fd, err) == -1) {
 		err_wrap(err, "failed to extract layer contents from artifact");
 		err->reason = REASON_LAYER_FAILED;
@@ -348,8 +347,6 @@ reconcile_oci(struct ocirepo *r, int fd)
 		return fail(r, &err, NULL);
 	if (client_open(r, &err) == -1 || resolve_ref(r, &err) == -1 ||
 	    manifest_get(r, &err) == -1) {
-		if (err.code == ERR_AUTH && err.reason == NULL)
-			err.reason = SOURCE_REASON_AUTH_FAILED;
 		err_wrap(&err, "failed to pull artifact from '%s'",
 		    r->url != NULL ? r->url : "");
 		return fail(r, &err, SOURCE_COND_FETCH_FAILED);

@@ -733,3 +733,39 @@ T_TEST(test_oci_failures)
 	T_TRUE(d != NULL);
 	doc_free(d);
 }
+
+T_TEST(test_oci_bearer_token_flow_with_dockerconfigjson)
+{
+	char *url = xasprintf("oci://127.0.0.1:%s/tok", env("HELM_PORT"));
+	char *rev = xasprintf("v1@sha256:%s", env("OCI_TOK"));
+	const char *ref = ",\"ref\":{\"tag\":\"v1\"}";
+	char *with = xasprintf("%s,\"secretRef\":{\"name\":\"regcred\"}", ref);
+	struct doc *d;
+
+	NEED_SETUP();
+	T_TRUE(kube_create(fx.k,
+	    "{\"apiVersion\":\"v1\",\"kind\":\"Secret\","
+	    "\"type\":\"kubernetes.io/dockerconfigjson\","
+	    "\"metadata\":{\"name\":\"regcred\",\"namespace\":\"%s\"},"
+	    "\"stringData\":{\".dockerconfigjson\":\"{\\\"auths\\\":"
+	    "{\\\"127.0.0.1:%s\\\":{\\\"username\\\":\\\"flint\\\","
+	    "\\\"password\\\":\\\"s3cret\\\"}}}\"}}",
+	    fx.ns, env("HELM_PORT")));
+	T_TRUE(oci_create("tok", url, with));
+	T_TRUE(oci_create("tok-anon", url, ref));
+	d = wait_ready("OCIRepository", "tok", "True", "Succeeded", rev);
+	T_TRUE(d != NULL);
+	doc_free(d);
+	d = wait_ready("OCIRepository", "tok-anon", "False",
+	    "OCIArtifactPullFailed", NULL);
+	T_TRUE(d != NULL);
+	if (d != NULL) {
+		const char *m = cond_field(doc_root(d, 0), "Ready", "message");
+
+		T_TRUE(m != NULL && strstr(m, "401") != NULL);
+	}
+	doc_free(d);
+	free(url);
+	free(rev);
+	free(with);
+}

@@ -11,6 +11,9 @@
 #   /auth/     the same files behind basic auth (flint:s3cret)
 #   /garbage/  an index.yaml that is an HTML error page
 #   /v2/junk/  a "registry" whose manifest is not JSON
+#   /v2/tok/   a registry that wants the Bearer token flow: a 401 with
+#              "WWW-Authenticate: Bearer realm=.../token", whose /token
+#              gives token t0ken to basic auth flint:s3cret only
 # and Debian's docker-registry on 127.0.0.1:$OCI_PORT holding the OCI
 # artifact flint/app (tags v1.0.0, v1.1.0 and latest; pushed through
 # the v2 API as Flux pushes: a content layer and a config blob).
@@ -145,6 +148,7 @@ make_repo() {
 		echo "generated: \"2026-01-01T00:00:00Z\""
 	} > "$T/www/charts/index.yaml"
 	cp -r "$T/www/charts" "$T/www/auth"
+	token_registry
 	mkdir -p "$T/www/v2/junk/manifests"
 	printf '<html>not a manifest</html>\n' > "$T/www/v2/junk/manifests/latest"
 	printf '<html><body><h1>502 Bad Gateway</h1></body></html>\n' \
@@ -159,6 +163,31 @@ make_repo() {
 		echo "CHART_600_SHA=$(sha256sum "$T/www/charts/podinfo-6.0.0.tgz" | cut -d' ' -f1)"
 		echo "DOWN_URL=http://127.0.0.1:$(free_port)"
 	} >> "$T/env"
+}
+
+# Static files that answer the v2 API for repository "tok", tag v1.
+token_registry() {
+	python3 - "$T/www/v2/tok" "$T/env" <<'PY'
+import hashlib, io, json, os, sys, tarfile
+root, envf = sys.argv[1], sys.argv[2]
+os.makedirs(root + "/blobs"); os.makedirs(root + "/manifests")
+b = io.BytesIO()
+with tarfile.open(fileobj=b, mode="w:gz") as t:
+    data = b"name: token\n"
+    i = tarfile.TarInfo("deploy/app.yaml"); i.size = len(data); t.addfile(i, io.BytesIO(data))
+layer = b.getvalue()
+ld = "sha256:" + hashlib.sha256(layer).hexdigest()
+open(root + "/blobs/" + ld, "wb").write(layer)
+m = json.dumps({"schemaVersion": 2,
+    "mediaType": "application/vnd.oci.image.manifest.v1+json",
+    "config": {"mediaType": "application/vnd.cncf.flux.config.v1+json",
+               "digest": "sha256:" + hashlib.sha256(b"{}").hexdigest(), "size": 2},
+    "layers": [{"mediaType": "application/vnd.cncf.flux.content.v1.tar+gzip",
+                "digest": ld, "size": len(layer)}]}).encode()
+open(root + "/manifests/v1", "wb").write(m)
+open(envf, "a").write("OCI_TOK=%s\n" % hashlib.sha256(m).hexdigest())
+PY
+	printf '{"token":"t0ken"}\n' > "$T/www/token.json"
 }
 
 start_nginx() {
@@ -183,6 +212,19 @@ http {
         location /auth/ {
             auth_basic "charts";
             auth_basic_user_file $T/htpasswd;
+        }
+        location = /token {
+            auth_basic "token";
+            auth_basic_user_file $T/htpasswd;
+            default_type application/json;
+            alias $T/www/token.json;
+        }
+        location /v2/tok/ {
+            default_type application/vnd.oci.image.manifest.v1+json;
+            if (\$http_authorization != "Bearer t0ken") {
+                add_header WWW-Authenticate 'Bearer realm="http://127.0.0.1:$HELM_PORT/token",service="flint",scope="repository:tok:pull"' always;
+                return 401;
+            }
         }
     }
 }
