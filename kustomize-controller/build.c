@@ -77,6 +77,27 @@ file_read(char **out, size_t *len, const char *path, struct err *err)
 	return 0;
 }
 
+static int
+file_write(const char *path, const struct buf *b, struct err *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	size_t off = 0;
+	ssize_t w;
+
+	if (fd == -1)
+		return err_errno(err, errno, "create '%s'", path);
+	while (off < b->len) {
+		if ((w = write(fd, b->data + off, b->len - off)) < 0) {
+			err_errno(err, errno, "write '%s'", path);
+			close(fd);
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	close(fd);
+	return 0;
+}
+
 /* The directory's kustomization as a doc (generated when it has none),
  * and the file name to write it back to. */
 static int
@@ -317,24 +338,55 @@ keys_load(struct sops_keys **out, struct k8s *k, const char *ns,
 	return rv;
 }
 
-/* SOPS-decrypts every object that needs it, before substitution, as
- * Flux does. */
+/* The keys of a Kustomization that decrypts with SOPS. */
 static int
-decrypt_run(struct doc *objs, struct k8s *k, const char *ns,
+keys_open(struct sops_keys **out, struct k8s *k, const char *ns,
     const struct kc_spec *spec, struct err *err)
 {
 	const char *provider = doc_str(
 	    doc_map_get(spec->decryption, "provider"));
-	struct sops_keys *keys = NULL;
-	int rv = 0;
 
 	if (provider == NULL || strcmp(provider, "sops") != 0)
 		return err_set(err, ERR_INVALID,
 		    "decryption provider '%s' is not supported",
 		    provider != NULL ? provider : "");
-	if (keys_load(&keys, k, ns, spec->decryption, err) == -1)
-		return -1;
-	for (size_t i = 0; rv == 0 && i < doc_count(objs); i++) {
+	return keys_load(out, k, ns, spec->decryption, err);
+}
+
+/* Flux's DecryptSources: generator and patch files kustomize will read
+ * are decrypted on disk first, the root kustomization written there so
+ * the walk finds it. root is this reconcile's own tree. */
+static int
+decrypt_sources(const struct sops_keys *keys, const char *root, const char *dir,
+    const struct kc_spec *spec, const struct buf *kust, struct err *err)
+{
+	char *file = xasprintf("%s/%s", dir, kust_names[0]);
+	int rv = 0;
+
+	for (size_t i = 1; i < sizeof(kust_names) / sizeof(kust_names[0]);
+	     i++) {
+		char *other = xasprintf("%s/%s", dir, kust_names[i]);
+
+		if (access(other, F_OK) == 0) {
+			free(file);
+			file = other;
+			break;
+		}
+		free(other);
+	}
+	if (file_write(file, kust, err) == -1 ||
+	    sops_decrypt_sources(keys, root, spec->path, err) == -1)
+		rv = err_wrap(err, "decryption failed");
+	free(file);
+	return rv;
+}
+
+/* SOPS-decrypts every object that needs it, before substitution, as
+ * Flux does. */
+static int
+decrypt_objects(struct doc *objs, const struct sops_keys *keys, struct err *err)
+{
+	for (size_t i = 0; i < doc_count(objs); i++) {
 		struct doc_node *obj = doc_root(objs, i);
 		const char *kind = doc_str(doc_map_get(obj, "kind"));
 
@@ -343,11 +395,10 @@ decrypt_run(struct doc *objs, struct k8s *k, const char *ns,
 			continue;
 		if (sops_decrypt_resource(doc_arena(objs), obj, keys, err) ==
 		    -1)
-			rv = err_wrap(err, "decryption failed for '%s'",
+			return err_wrap(err, "decryption failed for '%s'",
 			    doc_str(doc_ptr_find(obj, "/metadata/name")));
 	}
-	sops_keys_free(keys);
-	return rv;
+	return 0;
 }
 
 /* ---- metadata -------------------------------------------------------------
@@ -405,6 +456,28 @@ metadata_stamp(struct doc *objs, const struct object *owner,
 	}
 }
 
+/* Decryption of sources, the build, decryption of objects. */
+static int
+build_decrypted(struct doc **objs, struct k8s *k, const char *root,
+    const char *dir, const struct object *obj, const struct kc_spec *spec,
+    const struct kustomize_opts *ko, const struct buf *kust, struct err *err)
+{
+	struct sops_keys *keys = NULL;
+	int rv = -1;
+
+	if (keys_open(&keys, k, obj->namespace, spec, err) == -1 ||
+	    decrypt_sources(keys, root, dir, spec, kust, err) == -1)
+		goto out;
+	if (kustomize_build(objs, dir, ko, err) == -1) {
+		err_wrap(err, "kustomize build failed");
+		goto out;
+	}
+	rv = decrypt_objects(*objs, keys, err);
+out:
+	sops_keys_free(keys);
+	return rv;
+}
+
 int
 kc_build(struct doc **out, struct k8s *k, const char *root,
     const struct object *obj, const struct kc_spec *spec, bool strict,
@@ -423,18 +496,20 @@ kc_build(struct doc **out, struct k8s *k, const char *root,
 		buf_release(&kust);
 		return -1;
 	}
-	if (kust_augment(&kust, dir, spec, err) == 0) {
-		ko.kustomization = kust.data;
-		ko.kustomization_len = kust.len;
-	}
-	if (ko.kustomization == NULL ||
-	    kustomize_build(&objs, dir, &ko, err) == -1) {
+	if (kust_augment(&kust, dir, spec, err) == -1) {
 		err_wrap(err, "kustomize build failed");
 		goto fail;
 	}
-	if (spec->decryption != NULL &&
-	    decrypt_run(objs, k, obj->namespace, spec, err) == -1)
+	ko.kustomization = kust.data;
+	ko.kustomization_len = kust.len;
+	if (spec->decryption != NULL) {
+		if (build_decrypted(&objs, k, root, dir, obj, spec, &ko, &kust,
+		        err) == -1)
+			goto fail;
+	} else if (kustomize_build(&objs, dir, &ko, err) == -1) {
+		err_wrap(err, "kustomize build failed");
 		goto fail;
+	}
 	if (spec->post_build != NULL &&
 	    postbuild_run(objs, k, obj->namespace, spec, strict, err) == -1)
 		goto fail;

@@ -6,7 +6,8 @@
  * place (kustomize_opts.kustomization carries what Flux would write into
  * it). A tree is only ever read after its digest was checked, and is
  * removed once no reconcile holds it and newer ones have pushed it out.
- * An artifact without a digest is never shared.
+ * An artifact without a digest is never shared, nor is the tree of a
+ * Kustomization that decrypts: SOPS sources are decrypted in place.
  */
 #include "kc.h"
 
@@ -161,21 +162,22 @@ fetch_into(struct kc *kc, struct entry *e, const struct kc_artifact *art,
 
 int
 kc_cache_get(const char **root, struct kc *kc, const struct kc_artifact *art,
-    struct err *err)
+    bool private_copy, struct err *err)
 {
+	const char *digest = private_copy ? NULL : art->digest;
 	struct kc_cache *c = kc->cache;
 	struct entry *e;
 	int rv;
 
 	pthread_mutex_lock(&c->mu);
-	if ((e = lookup(c, art->digest)) != NULL) {
+	if ((e = lookup(c, digest)) != NULL) {
 		e->refs++;
 		e->used = ++c->tick;
 		pthread_mutex_unlock(&c->mu);
 		*root = e->root;
 		return 0;
 	}
-	e = entry_add(c, art->digest);
+	e = entry_add(c, digest);
 	pthread_mutex_unlock(&c->mu);
 	rv = fetch_into(kc, e, art, err); /* outside the lock: slow */
 	pthread_mutex_lock(&c->mu);

@@ -142,14 +142,16 @@ int kc_cache_new(struct kc_cache **out, const char *dir, size_t keep,
 void kc_cache_free(struct kc_cache *c);
 
 /* cache.c: the unpacked tree of art in *root (read-only: shared with
- * other reconciles), fetched with kc_source_fetch() unless cached; the
+ * other reconciles), fetched with kc_source_fetch() unless cached; with
+ * private_copy a tree of the caller's own, which it may change. The
  * caller returns it with kc_cache_release(). Errors as the fetch's. */
 int kc_cache_get(const char **root, struct kc *kc,
-    const struct kc_artifact *art, struct err *err);
+    const struct kc_artifact *art, bool private_copy, struct err *err);
 void kc_cache_release(struct kc *kc, const char *root);
 
 /*
- * build.c: builds spec.path below root (read-only) as Flux does, with the
+ * build.c: builds spec.path below root as Flux does (root is read-only
+ * unless spec.decryption: then SOPS sources are decrypted in it), with the
  * spec's kustomize fields written into the kustomization, substitutes postBuild
  * variables (ConfigMaps and Secrets read with k) and stamps
  * commonMetadata and the owner labels. The caller frees *out.

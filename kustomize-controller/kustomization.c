@@ -60,7 +60,8 @@ client_open(struct run *run, struct err *err)
 static int
 fetch(struct run *run, struct err *err)
 {
-	return kc_cache_get(&run->root, run->kc, &run->art, err);
+	return kc_cache_get(&run->root, run->kc, &run->art,
+	    run->spec.decryption != NULL, err);
 }
 
 static void

@@ -349,12 +349,20 @@ EOF
 	}
 	secret_file s3cret-1 "$T/key.txt"
 	grep -q 's3cret-1' "$T/src/secret.yaml" && fail "sops did not encrypt"
+	# A secretGenerator source, decrypted on disk before the build.
+	printf 'token=t0ken-1\n' >"$T/creds.env"
+	"$sops" --encrypt --age "$(age-keygen -y "$T/key.txt")" "$T/creds.env" >"$T/src/creds.env"
+	grep -q 't0ken-1' "$T/src/creds.env" && fail "sops did not encrypt the env file"
+	printf 'namespace: %s\nresources: [secret.yaml]\nsecretGenerator: [{name: gen, envs: [creds.env]}]\ngeneratorOptions: {disableNameSuffixHash: true}\n' "$ns" \
+	    >"$T/src/kustomization.yaml"
 	publish "$T/src" "main@sha1:1111111111111111111111111111111111111111"
 	controller
 	ks app "path: ./" "decryption: {provider: sops, secretRef: {name: sops-age}}"
 	wait_for "Ready" ready_is app True ReconciliationSucceeded
 	[ "$(jp secret/creds '{.data.password}' | base64 -d)" = s3cret-1 ] ||
 	    fail "password: $(jp secret/creds '{.data.password}')"
+	[ "$(jp secret/gen '{.data.token}' | base64 -d)" = t0ken-1 ] ||
+	    fail "generated token: $(jp secret/gen '{.data.token}' | base64 -d)"
 	secret_file s3cret-2 "$T/other.txt"
 	publish "$T/src" "main@sha1:2222222222222222222222222222222222222222"
 	wait_for "BuildFailed" ready_is app False BuildFailed
