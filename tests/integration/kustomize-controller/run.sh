@@ -499,11 +499,14 @@ case_git_end_to_end() {
 	git -C "$w" remote add origin "$git_dir/repos/fleet.git"
 
 	sport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-	"$SOURCE_CONTROLLER" --kubeconfig "$KUBECONFIG" --storage-path "$T/storage" \
-	    --storage-addr "127.0.0.1:$sport" --storage-adv-addr "127.0.0.1:$sport" \
-	    --bus-artifacts "ipc://$T/artifacts.sock" --bus-reconcile "ipc://$T/reconcile.sock" \
-	    --watch-label-selector "flint.test/run=$run_id" >"$T/src.log" 2>&1 &
-	src_pid=$!
+	source_start() {
+		"$SOURCE_CONTROLLER" --kubeconfig "$KUBECONFIG" --storage-path "$T/storage" \
+		    --storage-addr "127.0.0.1:$sport" --storage-adv-addr "127.0.0.1:$sport" \
+		    --bus-artifacts "ipc://$T/artifacts.sock" --bus-reconcile "ipc://$T/reconcile.sock" \
+		    --watch-label-selector "flint.test/run=$run_id" >>"$T/src.log" 2>&1 &
+		src_pid=$!
+	}
+	source_start
 	controller --bus-artifacts "ipc://$T/artifacts.sock"
 	kubectl -n "$ns" apply -f - >/dev/null <<EOF
 apiVersion: source.toolkit.fluxcd.io/v1
@@ -522,6 +525,18 @@ EOF
 	kubectl -n "$ns" annotate gitrepository fleet reconcile.fluxcd.io/requestedAt="$(date +%s)" --overwrite >/dev/null
 	wait_for "one=v2" eval '[ "$(cm_data one value)" = v2 ]'
 	wait_for "rev 2" eval 'applied_rev app | grep -q "^main@sha1:$(git -C "$w" rev-parse HEAD)$"'
+
+	# source-controller killed with -9 and restarted: kustomize-
+	# controller's bus subscription reconnects and the next commit
+	# arrives as before.
+	kill -9 "$src_pid"
+	wait "$src_pid" 2>/dev/null || true
+	cm_file "$w/deploy" one v3
+	git -C "$w" commit -q -am three && git -C "$w" push -q origin main
+	source_start
+	kubectl -n "$ns" annotate gitrepository fleet reconcile.fluxcd.io/requestedAt="$(date +%s)-3" --overwrite >/dev/null
+	wait_for "one=v3" eval '[ "$(cm_data one value)" = v3 ]'
+	wait_for "rev 3" eval 'applied_rev app | grep -q "^main@sha1:$(git -C "$w" rev-parse HEAD)$"'
 }
 
 setup
