@@ -144,7 +144,7 @@ index_lookup(struct helmchart *h, struct helmindex_entry *e, struct err *err)
 		return err_errno(err, errno, "read index '%s'", path);
 	}
 	rv = helmindex_find(e, f, h->chart, h->version, err);
-	fclose(f);
+	(void)fclose(f); /* read only: nothing to flush */
 	if (rv == -1) {
 		err_wrap(err,
 		    "invalid chart reference: failed to get chart version for remote reference");

@@ -91,7 +91,7 @@ check_index(struct srcobj *o, int fd, struct err *err)
 	}
 	rewind(f);
 	rv = helmindex_validate(&st, f, err);
-	fclose(f);
+	(void)fclose(f); /* read only: nothing to flush */
 	if (rv == 0) {
 		log_debug(reconciler_log(o->r), "index has %llu charts",
 		    (unsigned long long)st.charts);

@@ -182,8 +182,43 @@ out:
 	return rv == -1 ? err_wrap(err, "registry token") : 0;
 }
 
+/* One GET with what the client holds now (token, else credentials). */
+static int
+get_once(struct oci *o, struct http_get_opts *g, int fd,
+    struct http_get_result *res, struct err *err)
+{
+	struct http_auth a = o->auth;
+	int rv;
+
+	a.bearer_token = o->token;
+	if (o->token != NULL)
+		a.username = a.password = NULL;
+	http_get_result_release(res);
+	if (ftruncate(fd, 0) == -1 || lseek(fd, 0, SEEK_SET) == -1)
+		return err_errno(err, errno, "truncate scratch file");
+	g->auth = &a;
+	rv = http_get(res, g, fd, err);
+	g->auth = NULL;
+	return rv;
+}
+
+static bool
+bearer_challenge(const struct http_get_result *res)
+{
+	return res->status == 401 && res->www_authenticate != NULL &&
+	    strncasecmp(res->www_authenticate, "Bearer ", 7) == 0;
+}
+
+static enum err_code
+status_code(long status)
+{
+	if (status == 401 || status == 403)
+		return ERR_AUTH;
+	return status == 404 ? ERR_NOTFOUND : ERR_NETWORK;
+}
+
 /* GET base/v2/repo/<path> into fd (truncated first), answering one
- * challenge. */
+ * Bearer challenge. */
 static int
 get(struct oci *o, const char *path, const char *accept, int fd, uint64_t max,
     struct http_get_result *res, struct err *err)
@@ -196,35 +231,16 @@ get(struct oci *o, const char *path, const char *accept, int fd, uint64_t max,
 		.headers = hdrs,
 		.nheaders = accept != NULL ? 1 : 0,
 		.keep_status = true };
-	struct http_auth a = o->auth;
-	int rv = -1;
+	int rv = get_once(o, &g, fd, res, err);
 
-	for (int attempt = 0; attempt < 2; attempt++) {
-		a.bearer_token = o->token;
-		if (o->token != NULL)
-			a.username = a.password = NULL;
-		g.auth = &a;
-		http_get_result_release(res);
-		if (ftruncate(fd, 0) == -1 || lseek(fd, 0, SEEK_SET) == -1) {
-			err_errno(err, errno, "truncate scratch file");
-			break;
-		}
-		if ((rv = http_get(res, &g, fd, err)) == -1)
-			break;
-		if (res->status != 401 || attempt == 1 ||
-		    res->www_authenticate == NULL ||
-		    strncasecmp(res->www_authenticate, "Bearer ", 7) != 0)
-			break;
-		if ((rv = token_fetch(o, res->www_authenticate, fd, err)) == -1)
-			break;
+	if (rv == 0 && bearer_challenge(res)) {
+		rv = token_fetch(o, res->www_authenticate, fd, err);
+		if (rv == 0)
+			rv = get_once(o, &g, fd, res, err);
 	}
-	if (rv == 0 && (res->status < 200 || res->status > 299)) {
-		rv = err_set(err,
-		    res->status == 401 || res->status == 403 ? ERR_AUTH
-		        : res->status == 404                 ? ERR_NOTFOUND
-		                                             : ERR_NETWORK,
+	if (rv == 0 && (res->status < 200 || res->status > 299))
+		rv = err_set(err, status_code(res->status),
 		    "GET '%s': HTTP status %ld", url, res->status);
-	}
 	free(url);
 	return rv;
 }

@@ -103,7 +103,7 @@ main(int argc, char **argv)
 		rv = run_validate(f, res, sizeof(res), &err);
 	else
 		rv = run_tree(f, argv[3], res, sizeof(res), &err);
-	fclose(f);
+	(void)fclose(f);
 	if (rv == -1) {
 		(void)fprintf(stderr, "%s: %s\n", argv[1], err.msg);
 		return 1;

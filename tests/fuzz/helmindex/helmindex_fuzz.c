@@ -32,7 +32,7 @@ find(struct helmindex_entry *e, const uint8_t *data, size_t size,
 
 	CHECK(f != NULL);
 	rv = helmindex_find(e, f, name, "*", err);
-	fclose(f);
+	(void)fclose(f);
 	return rv;
 }
 
@@ -50,7 +50,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f = fmemopen((void *)(uintptr_t)data, size, "r");
 	CHECK(f != NULL);
 	vrv = helmindex_validate(&st, f, &verr);
-	fclose(f);
+	(void)fclose(f);
 	CHECK(vrv == 0 || verr.code == ERR_INVALID);
 	frv = find(&e, data, size, "a", &ferr);
 	if (vrv == -1) {
