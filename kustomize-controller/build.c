@@ -191,60 +191,34 @@ out:
 
 /* ---- post-build ---------------------------------------------------------- */
 
+/* Sets *out to a Secret's data with values decoded, or to a ConfigMap's
+ * data. ERR_INVALID for a Secret value that is not base64. */
 static int
-b64_val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	return c == '/' ? 63 : -1;
-}
-
-/* Decodes a Secret's standard base64 value into arena a. */
-static struct doc_node *
-b64_decode(struct arena *a, const char *s)
-{
-	size_t n = strlen(s), o = 0;
-	char *out = arena_alloc(a, n + 1);
-	unsigned acc = 0;
-	int bits = 0, v;
-
-	for (size_t i = 0; i < n && s[i] != '='; i++) {
-		if ((v = b64_val((unsigned char)s[i])) < 0)
-			return NULL;
-		acc = (acc << 6) | (unsigned)v;
-		if ((bits += 6) >= 8) {
-			bits -= 8;
-			out[o++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	return doc_new_str(a, out, o);
-}
-
-/* A Secret's data with values decoded, or a ConfigMap's data. */
-static const struct doc_node *
-source_data(struct arena *a, const struct doc_node *obj, bool secret)
+source_data(const struct doc_node **out, struct arena *a,
+    const struct doc_node *obj, bool secret, struct err *err)
 {
 	const struct doc_node *data = doc_map_get(obj, "data");
-	struct doc_node *out;
+	struct doc_node *map;
 
+	*out = data;
 	if (!secret || data == NULL || data->kind != DOC_MAP)
-		return data;
-	out = doc_new_map(a);
+		return 0;
+	map = doc_new_map(a);
 	for (size_t i = 0; i < data->u.map.n; i++) {
 		const char *k = doc_str(data->u.map.items[i].key);
 		const char *v = doc_str(data->u.map.items[i].value);
-		struct doc_node *dec = v != NULL ? b64_decode(a, v) : NULL;
+		char *dec;
+		size_t n;
 
-		if (k != NULL && dec != NULL)
-			doc_map_set(a, out, k, strlen(k), dec);
+		if (k == NULL || v == NULL)
+			continue;
+		if (k8s_b64_decode(&dec, &n, v, strlen(v), err) == -1)
+			return err_wrap(err, "secret key '%s'", k);
+		doc_map_set(a, map, k, strlen(k), doc_new_str(a, dec, n));
+		free_secret(dec, n + 1);
 	}
-	return out;
+	*out = map;
+	return 0;
 }
 
 /* Reads one substituteFrom entry's object into *src. */
@@ -256,6 +230,7 @@ from_load(struct envsubst_source *src, struct k8s *k, struct arena *a,
 		doc_str(doc_map_get(entry, "name")) };
 	struct err e = ERR_INIT;
 	struct doc *d = NULL;
+	int rv;
 
 	memset(src, 0, sizeof(*src));
 	src->kind = ref.kind != NULL ? ref.kind : "";
@@ -273,9 +248,12 @@ from_load(struct envsubst_source *src, struct k8s *k, struct arena *a,
 		return 0;
 	}
 	src->present = true;
-	src->data = source_data(a, doc_copy(a, doc_root(d, 0)),
-	    strcmp(src->kind, "Secret") == 0);
+	rv = source_data(&src->data, a, doc_copy(a, doc_root(d, 0)),
+	    strcmp(src->kind, "Secret") == 0, err);
 	doc_free(d);
+	if (rv == -1)
+		return err_wrap(err, "substitute from '%s/%s'", src->kind,
+		    src->name);
 	return 0;
 }
 

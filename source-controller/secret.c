@@ -42,49 +42,6 @@ source_secret_get(struct source_secret **out, struct k8s *k, const char *ns,
 	return err_reason(err, SOURCE_REASON_AUTH_FAILED);
 }
 
-static int
-b64_value(unsigned char ch)
-{
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9')
-		return ch - '0' + 52;
-	if (ch == '+')
-		return 62;
-	if (ch == '/')
-		return 63;
-	return -1;
-}
-
-/* Standard base64, padding optional, whitespace skipped; false on junk. */
-static bool
-b64_decode(char *dst, size_t *len, const char *src)
-{
-	unsigned acc = 0;
-	int bits = 0;
-	size_t n = 0;
-
-	for (const unsigned char *p = (const unsigned char *)src; *p; p++) {
-		int v;
-
-		if (*p == '=' || *p == '\n' || *p == '\r' || *p == ' ')
-			continue;
-		if ((v = b64_value(*p)) < 0)
-			return false;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			dst[n++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	dst[n] = '\0';
-	*len = n;
-	return true;
-}
-
 /* Keeps a copy of n bytes at p (plus NUL) to wipe later. */
 static const char *
 value_keep(struct source_secret *s, const char *p, size_t n, struct err *err)
@@ -122,11 +79,9 @@ source_secret_value(struct source_secret *s, const char *key, size_t *len,
 		v = doc_str(doc_map_get(doc_map_get(root, "data"), key));
 		if (v == NULL)
 			return NULL;
-		raw = xmalloc(strlen(v) / 4 * 3 + 4);
-		if (!b64_decode(raw, &n, v)) {
-			free(raw);
-			err_set(err, ERR_INVALID,
-			    "secret key '%s' is not valid base64", key);
+		if (k8s_b64_decode(&raw, &n, v, strlen(v), err) == -1) {
+			err_wrap(err, "secret key '%s' is not valid base64",
+			    key);
 			return NULL;
 		}
 		kept = value_keep(s, raw, n, err);

@@ -377,4 +377,12 @@ int k8s_lease_update(struct k8s *k, const char *ns, const char *name,
 int k8s_get_path(struct doc **out, struct k8s *k, const char *path,
     struct err *err);
 
+/*
+ * Decodes standard base64 as a Secret's data holds it (padding optional,
+ * whitespace skipped) into a new NUL-terminated buffer the caller frees
+ * (free_secret() for secret values). ERR_INVALID on junk.
+ */
+int k8s_b64_decode(char **out, size_t *len_out, const char *s, size_t n,
+    struct err *err);
+
 #endif /* FLINT_K8S_H */

@@ -30,11 +30,6 @@
 /* ---- util.c ---------------------------------------------------------------
  */
 
-/* Decodes standard base64 (padding optional, whitespace skipped) into a
- * new NUL-terminated buffer the caller frees. ERR_INVALID on junk. */
-int k8s_b64_decode(char **out, size_t *len_out, const char *s, size_t n,
-    struct err *err);
-
 /* Appends s percent-encoded: everything but RFC 3986 unreserved
  * characters (and ':' '@' in a path segment) is escaped. */
 void k8s_escape(struct buf *b, const char *s, bool path_segment);

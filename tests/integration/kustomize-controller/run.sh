@@ -210,23 +210,26 @@ case_build_failed() {
 	    fail "lastAttemptedRevision not recorded"
 }
 
-# postBuild: substitute and substituteFrom a ConfigMap; in strict mode a
-# missing variable fails the build.
+# postBuild: substitute and substituteFrom a ConfigMap and a Secret (whose
+# data is base64 on the wire); in strict mode a missing variable fails the
+# build.
 case_substitute_strict() {
 	kubectl -n "$ns" create configmap runtime-info --from-literal=cluster=prod >/dev/null
+	kubectl -n "$ns" create secret generic runtime-secret --from-literal=token='s3cret+/=' >/dev/null
 	mkdir -p "$T/src"
 	cat >"$T/src/cm.yaml" <<EOF
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: vars, namespace: $ns}
-data: {cluster: "\${cluster}", region: "\${region}", dflt: "\${nope:=fallback}"}
+data: {cluster: "\${cluster}", region: "\${region}", token: "\${token}", dflt: "\${nope:=fallback}"}
 EOF
 	publish "$T/src" "main@sha1:1111111111111111111111111111111111111111"
 	controller --feature-gates=StrictPostBuildSubstitutions=true
-	ks app "path: ./" "postBuild: {substitute: {region: eu-1}, substituteFrom: [{kind: ConfigMap, name: runtime-info}]}"
+	ks app "path: ./" "postBuild: {substitute: {region: eu-1}, substituteFrom: [{kind: ConfigMap, name: runtime-info}, {kind: Secret, name: runtime-secret}]}"
 	wait_for "Ready" ready_is app True ReconciliationSucceeded
 	[ "$(cm_data vars cluster)" = prod ] || fail "cluster: $(cm_data vars cluster)"
 	[ "$(cm_data vars region)" = eu-1 ] || fail "region: $(cm_data vars region)"
+	[ "$(cm_data vars token)" = 's3cret+/=' ] || fail "token: $(cm_data vars token)"
 	[ "$(cm_data vars dflt)" = fallback ] || fail "dflt: $(cm_data vars dflt)"
 	sed -i 's/region}"/region}", zone: "${zone}"/' "$T/src/cm.yaml"
 	publish "$T/src" "main@sha1:2222222222222222222222222222222222222222"
