@@ -168,24 +168,44 @@ artifact_describe(struct storage_artifact *out, const struct storage *st,
 	out->last_update_unix = (int64_t)time(NULL);
 }
 
+/*
+ * Makes the key's directory (its path into odir) and takes the key's
+ * <file>.lock exclusively: writers of one file serialise on it. Returns
+ * the locked descriptor (closing it releases the lock), or -1.
+ */
+static int
+key_lock(char odir[STORAGE_PATH_MAX], const struct storage *st,
+    const struct storage_key *key, struct err *err)
+{
+	char *lock;
+	int lfd;
+
+	if (key_dir(odir, STORAGE_PATH_MAX, st, key, true, err) == -1 ||
+	    mkdir_p(odir, err) == -1)
+		return -1;
+	lock = xasprintf("%s/%s.lock", odir, key->file);
+	lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lfd == -1 || flock(lfd, LOCK_EX) == -1) {
+		err_errno(err, errno, "lock '%s'", lock);
+		if (lfd != -1)
+			close(lfd);
+		lfd = -1;
+	}
+	free(lock);
+	return lfd;
+}
+
 int
 storage_put_dir(struct storage_artifact *out, const struct storage *st,
     const struct storage_key *key, const char *dir, artifact_filter_fn *filter,
     void *filter_arg, struct err *err)
 {
-	char odir[STORAGE_PATH_MAX], *lock = NULL;
+	char odir[STORAGE_PATH_MAX];
 	int lfd = -1, rv = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (key_dir(odir, sizeof(odir), st, key, true, err) == -1 ||
-	    mkdir_p(odir, err) == -1)
+	if ((lfd = key_lock(odir, st, key, err)) == -1)
 		goto out;
-	lock = xasprintf("%s/%s.lock", odir, key->file);
-	lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lfd == -1 || flock(lfd, LOCK_EX) == -1) {
-		err_errno(err, errno, "lock '%s'", lock);
-		goto out;
-	}
 	if (write_file(out, odir, key, dir, filter, filter_arg, err) == -1 ||
 	    link_latest(odir, LATEST, key->file, err) == -1)
 		goto out;
@@ -194,7 +214,6 @@ storage_put_dir(struct storage_artifact *out, const struct storage *st,
 out:
 	if (lfd != -1)
 		close(lfd); /* releases the lock */
-	free(lock);
 	return rv == -1 ? err_wrap(err, "store artifact '%s'", key->file) : 0;
 }
 
@@ -244,19 +263,12 @@ int
 storage_put_fd(struct storage_artifact *out, const struct storage *st,
     const struct storage_key *key, int src, const char *alias, struct err *err)
 {
-	char odir[STORAGE_PATH_MAX], *lock = NULL;
+	char odir[STORAGE_PATH_MAX];
 	int lfd = -1, rv = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (key_dir(odir, sizeof(odir), st, key, true, err) == -1 ||
-	    mkdir_p(odir, err) == -1)
+	if ((lfd = key_lock(odir, st, key, err)) == -1)
 		goto out;
-	lock = xasprintf("%s/%s.lock", odir, key->file);
-	lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lfd == -1 || flock(lfd, LOCK_EX) == -1) {
-		err_errno(err, errno, "lock '%s'", lock);
-		goto out;
-	}
 	if (copy_file(out, odir, key, src, err) == -1 ||
 	    link_latest(odir, alias != NULL ? alias : LATEST, key->file, err) ==
 	        -1)
@@ -265,8 +277,7 @@ storage_put_fd(struct storage_artifact *out, const struct storage *st,
 	rv = 0;
 out:
 	if (lfd != -1)
-		close(lfd);
-	free(lock);
+		close(lfd); /* releases the lock */
 	return rv == -1 ? err_wrap(err, "store artifact '%s'", key->file) : 0;
 }
 
